@@ -1,0 +1,65 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Plain approval and segregation-of-duties rules (no ORM import).
+
+The issue-request workflow binds these functions to Tryton records; keeping
+them here lets them be tested alone and bound to another ERP.
+"""
+from decimal import Decimal
+
+__all__ = ['MANAGER', 'FINANCE', 'required_levels', 'next_level',
+    'duty_conflicts']
+
+MANAGER = 'manager'
+FINANCE = 'finance'
+LEVELS = (MANAGER, FINANCE)
+
+
+def required_levels(value, classes, amount_limit, finance_classes):
+    """Return the approval levels (tuple of str, in order) a request needs.
+
+    ``value``: the request's value (Decimal, company currency);
+    ``classes``: the material classes of its lines (iterable of 'A'/'B'/'C'
+    or None); ``amount_limit``: the value above which the finance director
+    approves too (Decimal, company currency; None disables);
+    ``finance_classes``: classes that always need the finance director
+    (iterable of str).
+
+    Source: mission step 3, "amount > 5,000 or class-A material -> add a
+    finance-director approval step" (the figures live in the configuration).
+    The limit is strict: a value equal to the limit needs the manager only.
+    """
+    levels = [MANAGER]
+    over_amount = (amount_limit is not None
+        and Decimal(value) > Decimal(amount_limit))
+    finance_classes = set(finance_classes or ())
+    if over_amount or any(c in finance_classes for c in classes):
+        levels.append(FINANCE)
+    return tuple(levels)
+
+
+def next_level(required, approved):
+    """Return the first level of ``required`` (sequence of str) not in
+    ``approved`` (collection of str), or None when all are approved."""
+    for level in required:
+        if level not in approved:
+            return level
+    return None
+
+
+def duty_conflicts(actor, requester, approvers):
+    """Return the roles (list of str) that ``actor`` already holds in the
+    request's chain: ``'requester'`` and/or ``'approver'``.
+
+    ``actor``, ``requester``: employee identifiers (any hashable);
+    ``approvers``: identifiers of the employees whose approvals stand.
+    An empty list means the actor may act.  Source: segregation of duties as
+    in COSO internal control and the seed ("nobody may act twice in one
+    request's chain").
+    """
+    conflicts = []
+    if actor == requester:
+        conflicts.append('requester')
+    if actor in set(approvers):
+        conflicts.append('approver')
+    return conflicts

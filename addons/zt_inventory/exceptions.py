@@ -1,0 +1,36 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.exceptions import UserError
+from trytond.model.exceptions import AccessError, ValidationError
+
+
+class ActorError(AccessError):
+    "The acting user may not act (no employee, wrong group, not supervisor)."
+
+
+class SegregationOfDutiesError(AccessError):
+    "The actor already holds another role in the request's chain."
+
+
+class ApprovalRequiredError(UserError):
+    "A request lacks an approval that its current values require."
+
+
+class RequestStateError(UserError):
+    "A request is not in the state the action needs (e.g. already done)."
+
+
+class BOMExceededError(ValidationError):
+    "A request asks for more than the production order still needs."
+
+
+class ScanError(UserError):
+    "What was scanned does not match the requests."
+
+
+class StockUnavailableError(UserError):
+    "Not enough stock to issue without going negative."
+
+
+class ProductionIssuedError(UserError):
+    "A production with issued inputs may not be cancelled or reset."

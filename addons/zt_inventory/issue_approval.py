@@ -1,0 +1,241 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Approvals of issue requests, with segregation of duties enforced in the
+transition methods for every caller (RPC, batch, import, internal, root)."""
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Workflow, fields
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from . import approval as approval_rules
+from .company import get_actor, in_group
+from .exceptions import (
+    ActorError, RequestStateError, SegregationOfDutiesError)
+from .issue_request import dumps, utc_now
+
+LEVEL_GROUPS = {
+    approval_rules.MANAGER: 'zt_inventory.group_department_manager',
+    approval_rules.FINANCE: 'zt_inventory.group_finance_director',
+    }
+
+
+class IssueRequestApproval(ModelSQL, ModelView):
+    "Material Issue Request Approval"
+    __name__ = 'zt.issue.request.approval'
+    __access__ = {'request'}
+
+    request = fields.Many2One(
+        'zt.issue.request', "Request", required=True, ondelete='CASCADE',
+        readonly=True)
+    level = fields.Selection([
+            ('manager', "Department Manager"),
+            ('finance', "Finance Director"),
+            ], "Level", required=True, readonly=True)
+    decision = fields.Selection([
+            ('approved', "Approved"),
+            ('rejected', "Rejected"),
+            ], "Decision", required=True, readonly=True)
+    employee = fields.Many2One(
+        'company.employee', "Employee", required=True, readonly=True)
+    user = fields.Many2One('res.user', "User", required=True, readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True,
+        help="In UTC, to the second.")
+    comment = fields.Text("Comment", readonly=True)
+    valid = fields.Boolean("Valid", readonly=True,
+        help="Cleared when a change of the request withdraws the approval.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def default_valid(cls):
+        return True
+
+
+class IssueRequestHistory(ModelSQL, ModelView):
+    "Material Issue Request History"
+    __name__ = 'zt.issue.request.history'
+    __access__ = {'request'}
+
+    request = fields.Many2One(
+        'zt.issue.request', "Request", required=True, ondelete='CASCADE',
+        readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True,
+        help="In UTC, to the second.")
+    user = fields.Many2One('res.user', "User", readonly=True)
+    employee = fields.Many2One('company.employee', "Employee", readonly=True)
+    action = fields.Selection([
+            ('draft', "Reset to Draft"),
+            ('submitted', "Submitted"),
+            ('approved', "Approved"),
+            ('rejected', "Rejected"),
+            ('approvals_reset', "Approvals Reset"),
+            ('changed', "Changed"),
+            ('scanned', "Scan Accepted"),
+            ('issued', "Issued"),
+            ('cancelled', "Cancelled"),
+            ], "Action", required=True, readonly=True)
+    details = fields.Text("Details", readonly=True,
+        help="JSON: for changes, field -> [old value, new value].")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def record(cls, requests, action, details=None):
+        """Append one history line per request for ``action`` by the current
+        user (and its employee, if any), now in UTC.  ``details``: list
+        aligned with ``requests`` of JSON-serialisable values, or None."""
+        pool = Pool()
+        User = pool.get('res.user')
+        if not requests:
+            return
+        user = User(Transaction().user)
+        employee = user.employee
+        now = utc_now()
+        details = details or [None] * len(requests)
+        cls.create([{
+                    'request': r.id,
+                    'date': now,
+                    'user': user.id,
+                    'employee': employee.id if employee else None,
+                    'action': action,
+                    'details': dumps(d) if d is not None else None,
+                    } for r, d in zip(requests, details)])
+
+
+class IssueRequest(metaclass=PoolMeta):
+    __name__ = 'zt.issue.request'
+
+    @classmethod
+    def check_approver(cls, request, level, employee):
+        """Raise unless ``employee`` (the actor) may decide ``level`` on
+        ``request``: in the level's group, the requester's supervisor for the
+        manager level, and neither the requester nor a standing approver
+        (segregation of duties)."""
+        if not in_group(LEVEL_GROUPS[level]):
+            raise ActorError(gettext(
+                    'zt_inventory.msg_approval_group',
+                    request=request.rec_name,
+                    level=gettext('zt_inventory.msg_level_%s' % level)))
+        if (level == approval_rules.MANAGER
+                and request.requested_by.supervisor != employee):
+            raise ActorError(gettext(
+                    'zt_inventory.msg_approval_not_supervisor',
+                    request=request.rec_name,
+                    requester=request.requested_by.rec_name))
+        conflicts = approval_rules.duty_conflicts(
+            employee, request.requested_by,
+            [a.employee for a in request.valid_approvals()])
+        if conflicts:
+            raise SegregationOfDutiesError(gettext(
+                    'zt_inventory.msg_sod_%s' % conflicts[0],
+                    request=request.rec_name,
+                    employee=employee.rec_name))
+
+    @classmethod
+    def decide_all(cls, requests, decision, comment=None):
+        """Record the actor's ``decision`` ('approved' or 'rejected') on the
+        next level each request needs, then move fully approved requests to
+        approved and rejected ones to rejected.
+
+        Runs the checks for every caller; raises :class:`ActorError`,
+        :class:`SegregationOfDutiesError` or :class:`RequestStateError`."""
+        pool = Pool()
+        Approval = pool.get('zt.issue.request.approval')
+        History = pool.get('zt.issue.request.history')
+        assert decision in {'approved', 'rejected'}
+        cls.lock(requests)
+        to_create, approved = [], []
+        for request in requests:
+            request = cls(request.id)
+            if request.state != 'waiting':
+                raise RequestStateError(gettext(
+                        'zt_inventory.msg_issue_request_not_waiting',
+                        request=request.rec_name))
+            user, employee = get_actor(request.company)
+            level = request.missing_level()
+            cls.check_approver(request, level, employee)
+            to_create.append({
+                    'request': request.id,
+                    'level': level,
+                    'decision': decision,
+                    'employee': employee.id,
+                    'user': user.id,
+                    'date': utc_now(),
+                    'comment': comment,
+                    })
+        Approval.create(to_create)
+        History.record(requests, decision,
+            details=[{'level': v['level'], 'comment': comment}
+                for v in to_create])
+        if decision == 'rejected':
+            cls.reject(requests)
+        else:
+            approved = [r for r in cls.browse(requests)
+                if not r.missing_level()]
+            cls.approve(approved)
+
+    @classmethod
+    @Workflow.transition('approved')
+    def approve(cls, requests):
+        "Move requests whose every required level approved to approved."
+        for request in requests:
+            if request.missing_level():
+                raise RequestStateError(gettext(
+                        'zt_inventory.msg_issue_request_approval_required',
+                        request=request.rec_name,
+                        level=gettext('zt_inventory.msg_level_%s'
+                            % request.missing_level())))
+
+    @classmethod
+    @Workflow.transition('rejected')
+    def reject(cls, requests):
+        pass
+
+
+class IssueRequestDecideStart(ModelView):
+    "Approve or Reject Material Issue Request"
+    __name__ = 'zt.issue.request.decide.start'
+    comment = fields.Text("Comment",
+        help="Why you approve or reject; kept with the decision.")
+    level = fields.Char("Level", readonly=True)
+
+
+class IssueRequestDecide(Wizard):
+    "Approve or Reject Material Issue Request"
+    __name__ = 'zt.issue.request.decide'
+    start = StateView('zt.issue.request.decide.start',
+        'zt_inventory.issue_request_decide_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Reject", 'reject', 'tryton-cancel'),
+            Button("Approve", 'approve', 'tryton-ok', default=True),
+            ])
+    approve = StateTransition()
+    reject = StateTransition()
+
+    def default_start(self, fields):
+        levels = {r.missing_level() for r in self.records}
+        return {
+            'level': ', '.join(
+                gettext('zt_inventory.msg_level_%s' % l)
+                for l in sorted(filter(None, levels))),
+            }
+
+    def transition_approve(self):
+        self.model.decide_all(self.records, 'approved', self.start.comment)
+        return 'end'
+
+    def transition_reject(self):
+        if not self.start.comment:
+            raise RequestStateError(gettext(
+                    'zt_inventory.msg_rejection_comment_required'))
+        self.model.decide_all(self.records, 'rejected', self.start.comment)
+        return 'end'
+
