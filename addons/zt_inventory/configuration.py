@@ -25,6 +25,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView,
         CompanyMultiValueMixin):
     "Zero-trust inventory configuration, per company."
     __name__ = 'zt.inventory.configuration'
+    __string__ = "Zero-Trust Inventory Configuration"
     issue_request_sequence = fields.MultiValue(_sequence_field(
             Eval('context', {}).get('company', -1)))
     approval_amount_limit = fields.MultiValue(fields.Numeric(
@@ -61,6 +62,7 @@ class Configuration(ModelSingleton, ModelSQL, ModelView,
 class ConfigurationCompany(ModelSQL, CompanyValueMixin):
     "Zero-trust inventory configuration values of a company."
     __name__ = 'zt.inventory.configuration.company'
+    __string__ = "Zero-Trust Inventory Company Configuration"
     issue_request_sequence = _sequence_field(Eval('company', -1))
     approval_amount_limit = fields.Numeric(
         "Finance Approval Above", digits=(16, 2), required=True)

@@ -24,6 +24,7 @@ LEVEL_GROUPS = {
 class IssueRequestApproval(ModelSQL, ModelView):
     "Material Issue Request Approval"
     __name__ = 'zt.issue.request.approval'
+    __string__ = "Material Issue Request Approval"
     __access__ = {'request'}
 
     request = fields.Many2One(
@@ -59,6 +60,7 @@ class IssueRequestApproval(ModelSQL, ModelView):
 class IssueRequestHistory(ModelSQL, ModelView):
     "Material Issue Request History"
     __name__ = 'zt.issue.request.history'
+    __string__ = "Material Issue Request History"
     __access__ = {'request'}
 
     request = fields.Many2One(
@@ -203,6 +205,7 @@ class IssueRequest(metaclass=PoolMeta):
 class IssueRequestDecideStart(ModelView):
     "Approve or Reject Material Issue Request"
     __name__ = 'zt.issue.request.decide.start'
+    __string__ = "Approve or Reject Material Issue Request"
     comment = fields.Text("Comment",
         help="Why you approve or reject; kept with the decision.")
     level = fields.Char("Level", readonly=True)

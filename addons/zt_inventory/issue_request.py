@@ -37,6 +37,7 @@ def utc_now():
 class IssueRequest(Workflow, ModelSQL, ModelView):
     "Material Issue Request"
     __name__ = 'zt.issue.request'
+    __string__ = "Material Issue Request"
     _rec_name = 'number'
 
     _states = {

@@ -16,6 +16,7 @@ from .issue_request import EDITABLE_STATES, LINE_TRACKED_FIELDS
 class IssueRequestLine(ModelSQL, ModelView):
     "Material Issue Request Line"
     __name__ = 'zt.issue.request.line'
+    __string__ = "Material Issue Request Line"
     __access__ = {'request'}
 
     request = fields.Many2One(

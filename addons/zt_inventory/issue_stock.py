@@ -22,6 +22,7 @@ from .issue_request import dumps, utc_now
 class IssueRequestScan(ModelSQL, ModelView):
     "Material Issue Request Scan"
     __name__ = 'zt.issue.request.scan'
+    __string__ = "Material Issue Request Scan"
     __access__ = {'request'}
 
     request = fields.Many2One(
@@ -215,6 +216,7 @@ class IssueRequest(metaclass=PoolMeta):
 class IssueRequestIssueStart(ModelView):
     "Issue Material"
     __name__ = 'zt.issue.request.issue.start'
+    __string__ = "Issue Material"
     scans = fields.Text("Scans", required=True,
         help="Scan each item and the requester's badge; one scan per line. "
         "A keyed quantity may precede a code: 12*4006381333931.")
