@@ -25,7 +25,6 @@ class IssueRequestApproval(ModelSQL, ModelView):
     "Material Issue Request Approval"
     __name__ = 'zt.issue.request.approval'
     __string__ = "Material Issue Request Approval"
-    __access__ = {'request'}
 
     request = fields.Many2One(
         'zt.issue.request', "Request", required=True, ondelete='CASCADE',
@@ -61,7 +60,6 @@ class IssueRequestHistory(ModelSQL, ModelView):
     "Material Issue Request History"
     __name__ = 'zt.issue.request.history'
     __string__ = "Material Issue Request History"
-    __access__ = {'request'}
 
     request = fields.Many2One(
         'zt.issue.request', "Request", required=True, ondelete='CASCADE',

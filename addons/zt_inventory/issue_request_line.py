@@ -17,7 +17,6 @@ class IssueRequestLine(ModelSQL, ModelView):
     "Material Issue Request Line"
     __name__ = 'zt.issue.request.line'
     __string__ = "Material Issue Request Line"
-    __access__ = {'request'}
 
     request = fields.Many2One(
         'zt.issue.request', "Request", required=True, ondelete='CASCADE')

@@ -23,7 +23,6 @@ class IssueRequestScan(ModelSQL, ModelView):
     "Material Issue Request Scan"
     __name__ = 'zt.issue.request.scan'
     __string__ = "Material Issue Request Scan"
-    __access__ = {'request'}
 
     request = fields.Many2One(
         'zt.issue.request', "Request", required=True, ondelete='CASCADE',
