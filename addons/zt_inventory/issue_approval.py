@@ -6,7 +6,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import approval as approval_rules
@@ -100,14 +100,17 @@ class IssueRequestHistory(ModelSQL, ModelView):
         employee = user.employee
         now = utc_now()
         details = details or [None] * len(requests)
-        cls.create([{
-                    'request': r.id,
-                    'date': now,
-                    'user': user.id,
-                    'employee': employee.id if employee else None,
-                    'action': action,
-                    'details': dumps(d) if d is not None else None,
-                    } for r, d in zip(requests, details)])
+        # The history is read-only for every group: only this method,
+        # called by the workflow and by writes, appends to it.
+        with without_check_access():
+            cls.create([{
+                        'request': r.id,
+                        'date': now,
+                        'user': user.id,
+                        'employee': employee.id if employee else None,
+                        'action': action,
+                        'details': dumps(d) if d is not None else None,
+                        } for r, d in zip(requests, details)])
 
 
 class IssueRequest(metaclass=PoolMeta):
@@ -116,20 +119,15 @@ class IssueRequest(metaclass=PoolMeta):
     @classmethod
     def check_approver(cls, request, level, employee):
         """Raise unless ``employee`` (the actor) may decide ``level`` on
-        ``request``: in the level's group, the requester's supervisor for the
-        manager level, and neither the requester nor a standing approver
-        (segregation of duties)."""
+        ``request``: in the level's group, neither the requester nor a
+        standing approver (segregation of duties, checked before the
+        supervisor so that the refusal names the conflict), and the
+        requester's supervisor for the manager level."""
         if not in_group(LEVEL_GROUPS[level]):
             raise ActorError(gettext(
                     'zt_inventory.msg_approval_group',
                     request=request.rec_name,
                     level=gettext('zt_inventory.msg_level_%s' % level)))
-        if (level == approval_rules.MANAGER
-                and request.requested_by.supervisor != employee):
-            raise ActorError(gettext(
-                    'zt_inventory.msg_approval_not_supervisor',
-                    request=request.rec_name,
-                    requester=request.requested_by.rec_name))
         conflicts = approval_rules.duty_conflicts(
             employee, request.requested_by,
             [a.employee for a in request.valid_approvals()])
@@ -138,6 +136,12 @@ class IssueRequest(metaclass=PoolMeta):
                     'zt_inventory.msg_sod_%s' % conflicts[0],
                     request=request.rec_name,
                     employee=employee.rec_name))
+        if (level == approval_rules.MANAGER
+                and request.requested_by.supervisor != employee):
+            raise ActorError(gettext(
+                    'zt_inventory.msg_approval_not_supervisor',
+                    request=request.rec_name,
+                    requester=request.requested_by.rec_name))
 
     @classmethod
     def decide_all(cls, requests, decision, comment=None):

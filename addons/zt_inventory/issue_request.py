@@ -11,7 +11,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from . import approval as approval_rules
 from .company import get_actor
@@ -335,11 +335,14 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         if not requests:
             return
         approvals = [a for r in requests for a in r.approvals if a.valid]
-        Approval.write(approvals, {'valid': False})
-        Line.snapshot_cost([l for r in requests for l in r.lines])
-        approved = [r for r in requests if r.state == 'approved']
-        if approved:
-            super().write(approved, {'state': 'waiting'})
+        # Consequences of a change the user was allowed to make: they run
+        # even though the user may not write approvals (public case C2).
+        with without_check_access():
+            Approval.write(approvals, {'valid': False})
+            Line.snapshot_cost([l for r in requests for l in r.lines])
+            approved = [r for r in requests if r.state == 'approved']
+            if approved:
+                super().write(approved, {'state': 'waiting'})
         History.record(
             requests, 'approvals_reset', details=[changes] * len(requests))
 

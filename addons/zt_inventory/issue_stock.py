@@ -168,7 +168,6 @@ class IssueRequest(metaclass=PoolMeta):
                         request=request.rec_name))
 
     @classmethod
-    @Workflow.transition('done')
     def do(cls, requests):
         """Issue the material of ``requests`` (the lowest-level 'done').
 
@@ -176,13 +175,19 @@ class IssueRequest(metaclass=PoolMeta):
         current values, the bill of materials, segregation of duties and a
         scan by the issuing keeper.  The requests are locked first, so a
         concurrent second issue answers "already done"."""
+        cls.lock(requests)
+        # Workflow.transition silently skips records in another state (a
+        # waiting or done request): check them all before it filters.
+        requests = cls.browse([r.id for r in requests])
+        cls.check_approved(requests)
+        cls._do(requests)
+
+    @classmethod
+    @Workflow.transition('done')
+    def _do(cls, requests):
         pool = Pool()
         Move = pool.get('stock.move')
         History = pool.get('zt.issue.request.history')
-        cls.lock(requests)
-        # Workflow.transition skips records in another state: refuse instead
-        requests = cls.browse([r.id for r in requests])
-        cls.check_approved(requests)
         cls.check_bom(requests)
         actors = cls.check_keeper(requests)
         cls.check_scanned(requests, actors)

@@ -1,0 +1,69 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""``ztinv demo``: build the demo database, play the scenario, serve."""
+import os
+import sys
+import time
+
+from . import server
+from .server import DemoError
+
+__all__ = ['run']
+
+
+def step(text):
+    "Print a progress line and flush it at once."
+    print(text, flush=True)
+
+
+def run(config_file, database, serve=True):
+    """Build the demo database ``database`` with ``config_file``, play the
+    scenario over XML-RPC and serve until interrupted (unless not
+    ``serve``).  Return the exit code (int)."""
+    from .scenario import ScenarioError
+    started = time.monotonic()
+    config_file = os.path.abspath(config_file)
+    process = None
+    try:
+        settings = server.read_settings(config_file)
+        step("[1/5] creating database %s" % server.create_database(
+                settings, database))
+        step("[2/5] activating zt_inventory and its dependencies, "
+            "loading zh_CN (trytond-admin, about a minute)")
+        server.activate_modules(config_file, database)
+        step("[3/5] loading demo data")
+        from . import data
+        info = data.load(config_file, database)
+        log_file = os.path.join(
+            os.path.dirname(config_file), 'trytond-%s.log' % database)
+        step("[4/5] starting trytond -c %s -d %s (log: %s)"
+            % (config_file, database, log_file))
+        process = server.start_server(
+            config_file, database, settings, log_file)
+        url = 'http://%s:%s/' % (settings.host, settings.port)
+        step("[5/5] playing the scenario over XML-RPC on %s" % url)
+        from . import scenario
+        scenario.play(settings, database, info)
+        print_logins(url, database)
+        step("demo ready in %.0f s" % (time.monotonic() - started))
+        if not serve:
+            return 0
+        step("serving %s#%s - press Ctrl-C to stop" % (url, database))
+        code = server.serve_forever(process)
+        process = None
+        return code
+    except (DemoError, ScenarioError) as exception:
+        sys.stderr.write("ztinv demo: error: %s\n" % exception)
+        return 1
+    finally:
+        server.stop_server(process)
+
+
+def print_logins(url, database):
+    "Print the demo logins and passwords of every role."
+    from .materials import USERS
+    step("")
+    step("Demo logins (database %s, %s#%s):" % (database, url, database))
+    for login, name, role, _, badge, _, password in USERS:
+        step("  %-11s %-22s %-19s %s  %s" % (
+                login, password, role or 'administrator', badge, name))

@@ -1,0 +1,298 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Demo data, loaded in-process with proteus as admin: company, accounts,
+materials, stock, bills of materials, production orders and users."""
+import datetime as dt
+from decimal import Decimal
+
+from . import materials as M
+
+COMPANY_NAME = "Zero-Trust Demo Factory"
+TIMEZONE = 'Asia/Shanghai'
+
+
+def load(config_file, database, today=None):
+    """Load the demo data into ``database``; return a dict with the ids the
+    scenario needs: 'productions' (list of int), 'gtins' (product code ->
+    GTIN), 'products' (code -> id)."""
+    from proteus import config as pconfig
+    config = pconfig.set_trytond(database, config_file=config_file)
+    today = today or dt.date.today()
+    company = setup_company(config)
+    print("  company %s (CNY, %s)" % (COMPANY_NAME, TIMEZONE))
+    category = setup_accounting(config, company, today)
+    print("  chart of accounts, fiscal year %s (continental), "
+        "stock accounts" % today.year)
+    products, gtins = create_materials(config, category)
+    print("  %d raw materials with GTIN-13 (and %s)"
+        % (len(M.MATERIALS), M.NO_MOVE.code))
+    receive_stock(config, company, products, today)
+    print("  2 supplier receipts done")
+    productions = create_productions(config, category, products, today)
+    print("  2 bills of materials, 2 production orders waiting")
+    create_users(config, company)
+    print("  %d users with employees and badges" % len(M.USERS))
+    finish_config_wizard(config)
+    return {
+        'productions': productions,
+        'gtins': gtins,
+        'products': {code: p.id for code, p in products.items()},
+        }
+
+
+def get_currency(config):
+    "Return the CNY currency, created with symbol ¥ if missing."
+    from proteus import Model
+    Currency = Model.get('currency.currency')
+    currencies = Currency.find([('code', '=', 'CNY')])
+    if currencies:
+        return currencies[0]
+    currency = Currency(name="Chinese Yuan", code='CNY', symbol='¥',
+        rounding=Decimal('0.01'), digits=2)
+    currency.save()
+    return currency
+
+
+def setup_company(config):
+    "Create the company in CNY and Asia/Shanghai; return it."
+    from proteus import Model
+    from trytond.modules.company.tests.tools import (
+        create_company, get_company)
+    Party = Model.get('party.party')
+    party = Party(name=COMPANY_NAME)
+    party.save()
+    create_company(party=party, currency=get_currency(config))
+    company = get_company()
+    company.timezone = TIMEZONE
+    company.save()
+    return company
+
+
+def setup_accounting(config, company, today):
+    """Create the chart of accounts, a continental fiscal year with periods
+    and the accounting product category; return the category."""
+    from proteus import Model
+    from trytond.modules.account.tests.tools import (
+        create_chart, create_fiscalyear, get_accounts)
+    from trytond.modules.account_stock_continental.tests.tools import (
+        add_stock_accounts)
+    create_chart(company)
+    fiscalyear = create_fiscalyear(company, today=(
+            dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)))
+    fiscalyear.account_stock_method = 'continental'
+    fiscalyear.click('create_period')
+    accounts = add_stock_accounts(get_accounts(company), company)
+    stock_out, = accounts['stock_expense'].duplicate()
+    Category = Model.get('product.category')
+    category = Category(name="原材料与产成品 Materials and Goods")
+    category.accounting = True
+    category.account_expense = accounts['expense']
+    category.account_revenue = accounts['revenue']
+    category.account_stock = accounts['stock']
+    category.account_stock_in = accounts['stock_expense']
+    category.account_stock_out = stock_out
+    category.save()
+    return category
+
+
+def create_product(material, category, index, producible=False):
+    """Create the template and product of ``material`` (Material) with its
+    GTIN-13 (number ``index``) and Chinese translation; return the
+    product."""
+    from proteus import Model
+    Template = Model.get('product.template')
+    Uom = Model.get('product.uom')
+    unit, = Uom.find([('symbol', '=', material.uom)])
+    template = Template(name=material.en, type='goods', default_uom=unit)
+    template.account_category = category
+    template.abc_class = material.abc
+    template.cost_price_method = material.method
+    template.list_price = Decimal(material.cost) * 2
+    template.producible = producible
+    product, = template.products
+    product.suffix_code = material.code
+    product.description = material.zh
+    product.cost_price = Decimal(material.cost)
+    identifier = product.identifiers.new(type='ean')
+    identifier.code = M.gtin(index)
+    template.save()
+    translate(template, material.zh)
+    product, = template.products
+    return product
+
+
+def translate(template, name):
+    "Set the zh_CN translation of ``template``'s name."
+    from proteus import Model
+    from proteus.config import get_config
+    with get_config().set_context(language='zh_CN'):
+        Template = Model.get('product.template')
+        record = Template(template.id)
+        record.name = name
+        record.save()
+
+
+def create_materials(config, category):
+    """Create the raw materials; return dicts code -> product and
+    code -> GTIN."""
+    products, gtins = {}, {}
+    for index, material in enumerate(M.MATERIALS + [M.NO_MOVE], 1):
+        products[material.code] = create_product(material, category, index)
+        gtins[material.code] = M.gtin(index)
+    return products, gtins
+
+
+def receive_stock(config, company, products, today):
+    """Receive every raw material from a supplier in two shipments (done),
+    lot-tracked ones with a lot, at their cost price."""
+    from proteus import Model
+    Party = Model.get('party.party')
+    Location = Model.get('stock.location')
+    supplier = Party(name="苏州华电元器件有限公司 Suzhou Huadian Components")
+    supplier.save()
+    supplier_loc, = Location.find([('code', '=', 'SUP')])
+    input_loc, = Location.find([('code', '=', 'IN')])
+    half = len(M.MATERIALS) // 2
+    for number, (days, batch) in enumerate(
+            [(12, M.MATERIALS[:half]), (5, M.MATERIALS[half:])], 1):
+        date = today - dt.timedelta(days=days)
+        receive(company, supplier, supplier_loc, input_loc, products, batch,
+            date, number)
+
+
+def receive(company, supplier, from_loc, to_loc, products, batch, date,
+        number):
+    "Create, receive and do one supplier shipment of ``batch`` on ``date``."
+    from proteus import Model
+    Shipment = Model.get('stock.shipment.in')
+    Move = Model.get('stock.move')
+    Lot = Model.get('stock.lot')
+    shipment = Shipment(supplier=supplier, company=company)
+    shipment.reference = 'PO-%s-%03d' % (date.strftime('%Y%m'), number)
+    shipment.planned_date = shipment.effective_date = date
+    for material in batch:
+        product = products[material.code]
+        move = Move(product=product, unit=product.default_uom,
+            quantity=receipt_quantity(material), from_location=from_loc,
+            to_location=to_loc, unit_price=Decimal(material.cost),
+            currency=company.currency, company=company, planned_date=date)
+        if material.lot:
+            lot = Lot(number='L%s-%s' % (date.strftime('%y%m%d'),
+                    material.code[-4:]), product=product)
+            lot.save()
+            move.lot = lot
+        shipment.incoming_moves.append(move)
+    shipment.save()
+    shipment.click('receive')
+    shipment.click('do')
+
+
+def receipt_quantity(material):
+    "A plausible quantity to receive of ``material`` (float)."
+    cost = Decimal(material.cost)
+    if cost >= 1000:
+        return 10.0
+    if cost >= 100:
+        return 40.0
+    if cost >= 10:
+        return 120.0
+    return 500.0
+
+
+def create_productions(config, category, products, today):
+    """Create the finished products with their BOMs and one production
+    order each in state waiting; return the production ids in order."""
+    from proteus import Model
+    Bom = Model.get('production.bom')
+    Production = Model.get('production')
+    finished = {}
+    start = len(M.MATERIALS) + 2
+    for index, (code, en, zh, cost, inputs) in enumerate(M.FINISHED, start):
+        product = create_product(M.Material(code, en, zh, 'u', None,
+                'fixed', cost, False), category, index, producible=True)
+        bom = Bom(name=en)
+        for input_code, quantity in inputs:
+            line = bom.inputs.new(product=products[input_code])
+            line.quantity = quantity
+        output = bom.outputs.new(product=product)
+        output.quantity = 1
+        bom.save()
+        product = Model.get('product.product')(product.id)
+        product.boms.new(bom=bom)
+        product.save()
+        finished[code] = (product, bom)
+    ids = []
+    for code, quantity in M.PRODUCTIONS:
+        product, bom = finished[code]
+        production = Production(product=product, bom=bom, quantity=quantity)
+        production.planned_date = today + dt.timedelta(days=3)
+        production.click('wait')
+        ids.append(production.id)
+    return ids
+
+
+def create_users(config, company):
+    """Create the demo users (admin updated) with employee, badge,
+    supervisor, language and groups."""
+    from proteus import Model
+    User = Model.get('res.user')
+    employees = {}
+    for login, name, role, lang, badge, supervisor, password in M.USERS:
+        employee = create_employee(company, name, badge,
+            employees.get(supervisor))
+        employees[login] = employee
+        if login == 'admin':
+            user, = User.find([('login', '=', 'admin')])
+        else:
+            user = User(login=login, name=name, password=password)
+            user.groups.extend(role_groups(role))
+        user.language = get_lang(lang)
+        user.employees.append(employee)
+        user.employee = employee
+        if company not in user.companies:
+            user.companies.append(company)
+        user.company = company
+        user.save()
+
+
+def create_employee(company, name, badge, supervisor):
+    "Create and return an employee of ``company`` with a party ``name``."
+    from proteus import Model
+    Party = Model.get('party.party')
+    Employee = Model.get('company.employee')
+    party = Party(name=name)
+    party.save()
+    employee = Employee(party=party, company=company, badge_code=badge,
+        supervisor=supervisor)
+    employee.save()
+    return employee
+
+
+def role_groups(role):
+    "Return the res.group records of ``role``: its zt group and extras."
+    from proteus import Model
+    Group = Model.get('res.group')
+    ModelData = Model.get('ir.model.data')
+    from proteus.config import get_config
+    context = get_config().context
+    xml_ids = ['zt_inventory.group_%s' % role] + M.EXTRA_GROUPS[role]
+    return [Group(ModelData.get_id(*x.split('.'), context))
+        for x in xml_ids]
+
+
+def get_lang(code):
+    "Return the ir.lang record of ``code``."
+    from proteus import Model
+    Lang = Model.get('ir.lang')
+    lang, = Lang.find([('code', '=', code)])
+    return lang
+
+
+def finish_config_wizard(config):
+    "Mark every module configuration wizard item done (no pop-up in sao)."
+    from proteus import Model
+    Item = Model.get('ir.module.config_wizard.item')
+    items = Item.find([('state', '!=', 'done')])
+    for item in items:
+        item.state = 'done'
+    Item.save(items)

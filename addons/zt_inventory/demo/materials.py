@@ -1,0 +1,145 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Master data of the demo factory: a small maker of motor control cabinets
+and servo drive units.  Pure data, no Tryton import."""
+from collections import namedtuple
+
+from ..barcode import gtin_check_digit
+
+Material = namedtuple('Material', [
+        'code', 'en', 'zh', 'uom', 'abc', 'method', 'cost', 'lot'])
+
+# GS1 China prefix 690-699; company prefix 6901234 is fictitious.
+GTIN_PREFIX = '6901234'
+
+# code, English, Chinese, unit symbol, ABC class, cost price method,
+# cost price (CNY per unit), lot tracked
+MATERIALS = [Material(*m) for m in [
+    ('RM-1001', "Cabinet Enclosure 800x600x300", "控制柜箱体 800x600x300",
+        'u', 'B', 'fixed', '1180.00', False),
+    ('RM-1002', "Circuit Breaker 3P 63A", "三极断路器 63A",
+        'u', 'B', 'average', '186.50', False),
+    ('RM-1003', "AC Contactor 32A 220V", "交流接触器 32A 220V",
+        'u', 'C', 'average', '94.80', False),
+    ('RM-1004', "DIN Rail Terminal Block 4mm²", "导轨接线端子 4mm²",
+        'u', 'C', 'fixed', '2.35', False),
+    ('RM-1005', "Copper Wire BVR 4mm²", "铜芯软线 BVR 4mm²",
+        'm', 'C', 'average', '8.60', True),
+    ('RM-1006', "Hex Screw M6x20 Stainless", "不锈钢六角螺钉 M6x20",
+        'u', 'C', 'fixed', '0.12', False),
+    ('RM-1007', "Thermal Overload Relay", "热过载继电器",
+        'u', 'B', 'average', '128.00', False),
+    ('RM-1008', "Indicator Lamp 22mm Green", "指示灯 22mm 绿色",
+        'u', 'C', 'fixed', '6.40', False),
+    ('RM-1009', "Emergency Stop Button", "急停按钮",
+        'u', 'C', 'fixed', '18.90', False),
+    ('RM-1010', "Copper Busbar 30x5", "铜排 30x5",
+        'kg', 'B', 'average', '78.00', True),
+    ('RM-1011', "Cabinet Cooling Fan 120mm", "机柜散热风扇 120mm",
+        'u', 'C', 'fixed', '36.00', False),
+    ('RM-1012', "PLC CPU Module", "PLC 主控模块",
+        'u', 'A', 'fixed', '3650.00', True),
+    ('RM-2001', "AC Servo Motor 750W", "交流伺服电机 750W",
+        'u', 'A', 'average', '2850.00', True),
+    ('RM-2002', "IGBT Power Module 50A", "IGBT 功率模块 50A",
+        'u', 'A', 'average', '420.00', True),
+    ('RM-2003', "Servo Control PCB Assembly", "伺服控制电路板组件",
+        'u', 'B', 'fixed', '680.00', True),
+    ('RM-2004', "Aluminium Heat Sink 150mm", "铝散热器 150mm",
+        'u', 'C', 'fixed', '45.00', False),
+    ('RM-2005', "Encoder Cable 3m", "编码器电缆 3m",
+        'u', 'B', 'fixed', '260.00', False),
+    ('RM-2006', "Electrolytic Capacitor 470uF 450V", "电解电容 470uF 450V",
+        'u', 'C', 'average', '12.80', True),
+    ('RM-2007', "Drive Housing Die-Cast", "驱动器压铸外壳",
+        'u', 'B', 'fixed', '155.00', False),
+    ('RM-2008', "Thermal Grease 100g", "导热硅脂 100g",
+        'u', 'C', 'fixed', '22.00', True),
+    ('RM-2009', "Braking Resistor 100W", "制动电阻 100W",
+        'u', 'C', 'fixed', '58.00', False),
+    ('RM-2010', "LCD Operator Panel", "液晶操作面板",
+        'u', 'B', 'fixed', '310.00', False),
+    ('RM-3001', "Cold-Rolled Steel Sheet 1.5mm", "冷轧钢板 1.5mm",
+        'kg', 'C', 'average', '5.60', True),
+    ('RM-3002', "Epoxy Powder Coating RAL7035", "环氧粉末涂料 RAL7035",
+        'kg', 'C', 'average', '32.00', True),
+    ('RM-3003', "Cable Tie 4x200 (pack of 100)", "尼龙扎带 4x200（100条/包）",
+        'u', 'C', 'fixed', '9.50', False),
+    ('RM-3004', "Heat Shrink Tube 10mm", "热缩管 10mm",
+        'm', 'C', 'fixed', '1.20', False),
+    ('RM-3005', "Cable Gland PG16", "电缆防水接头 PG16",
+        'u', 'C', 'fixed', '3.80', False),
+    ('RM-3006', "Door Gasket EPDM", "EPDM 门密封条",
+        'm', 'C', 'fixed', '6.90', False),
+    ('RM-3007', "Nameplate Stainless Etched", "不锈钢蚀刻铭牌",
+        'u', 'C', 'fixed', '15.00', False),
+    ('RM-3008', "Packing Carton 5-Ply", "五层包装纸箱",
+        'u', 'C', 'fixed', '11.00', False),
+    ('RM-3009', "Wooden Pallet 1200x1000", "木托盘 1200x1000",
+        'u', 'C', 'fixed', '85.00', False),
+    ('RM-3010', "Solder Wire Sn63 0.8mm", "焊锡丝 Sn63 0.8mm",
+        'kg', 'B', 'average', '210.00', True),
+    ]]
+
+# The product the browser test opens: it never gets a stock move.
+NO_MOVE = Material('ZT-NOMOVE', "Spare Door Lock (never moved)",
+    "备用门锁（从未移动）", 'u', 'C', 'fixed', '4.00', False)
+
+FINISHED = [
+    ('FG-1001', "Motor Control Cabinet MCC-200", "电机控制柜 MCC-200",
+        '6800.00', [('RM-1001', 1), ('RM-1002', 3), ('RM-1003', 4),
+            ('RM-1004', 20), ('RM-1005', 15), ('RM-1006', 40),
+            ('RM-1008', 3), ('RM-1009', 1), ('RM-1011', 2)]),
+    ('FG-2001', "Servo Drive Unit SD-750", "伺服驱动单元 SD-750",
+        '7200.00', [('RM-2001', 1), ('RM-2002', 2), ('RM-2003', 1),
+            ('RM-2004', 1), ('RM-2005', 1), ('RM-2006', 6),
+            ('RM-2007', 1), ('RM-2008', 1)]),
+    ]
+# Finished product code -> quantity of its production order (in state
+# waiting), in order: production 1, production 2.
+PRODUCTIONS = [('FG-1001', 5), ('FG-2001', 4)]
+
+# login, name, role group, language, badge, supervisor login, password
+USERS = [
+    ('admin', "Administrator", None, 'en', 'BADGE-0000', None,
+        'Admin-Demo-2026!'),
+    ('manager', "王建国 Wang Jianguo (Dept. Manager)", 'department_manager',
+        'zh_CN', 'BADGE-0003', None, 'Manager-Demo-2026!'),
+    ('staff', "李明 Li Ming (Production)", 'production_staff', 'zh_CN',
+        'BADGE-0001', 'manager', 'Staff-Demo-2026!'),
+    ('staff2', "赵磊 Zhao Lei (Production)", 'production_staff', 'en',
+        'BADGE-0002', 'manager', 'Staff2-Demo-2026!'),
+    ('keeper', "张伟 Zhang Wei (Warehouse)", 'warehouse_keeper', 'zh_CN',
+        'BADGE-0004', None, 'Keeper-Demo-2026!'),
+    ('cfo', "陈静 Chen Jing (CFO)", 'finance_director', 'en',
+        'BADGE-0005', None, 'Cfo-Demo-2026!'),
+    ('purchaser', "刘洋 Liu Yang (Purchasing)", 'purchaser', 'en',
+        'BADGE-0006', None, 'Purchaser-Demo-2026!'),
+    ('sales', "杨帆 Yang Fan (Sales)", 'sales_assistant', 'en',
+        'BADGE-0007', None, 'Sales-Demo-2026!'),
+    ('accountant', "黄丽 Huang Li (Accounting)", 'finance_accountant', 'en',
+        'BADGE-0008', None, 'Accountant-Demo-2026!'),
+    ('auditor', "周敏 Zhou Min (Internal Audit)", 'auditor', 'en',
+        'BADGE-0009', None, 'Auditor-Demo-2026!'),
+    ('security', "吴强 Wu Qiang (Security)", 'security_officer', 'en',
+        'BADGE-0010', None, 'Security-Demo-2026!'),
+    ]
+
+# Tryton groups each role needs to see its menus (xml ids).
+EXTRA_GROUPS = {
+    'production_staff': ['production.group_production'],
+    'warehouse_keeper': ['stock.group_stock'],
+    'department_manager': [],
+    'finance_director': ['account.group_account'],
+    'purchaser': ['product.group_product_admin'],
+    'sales_assistant': [],
+    'finance_accountant': ['account.group_account'],
+    'auditor': [],
+    'security_officer': [],
+    }
+
+
+def gtin(index):
+    "Return the GTIN-13 (str) of the demo product number ``index`` (int)."
+    digits = '%s%05d' % (GTIN_PREFIX, index)
+    return digits + str(gtin_check_digit(digits))
