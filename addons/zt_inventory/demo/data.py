@@ -269,13 +269,16 @@ def create_employee(company, name, badge, supervisor):
 
 
 def role_groups(role):
-    "Return the res.group records of ``role``: its zt group and extras."
+    """Return the res.group records of ``role`` (roles joined by ``+``):
+    their zt groups and extras."""
     from proteus import Model
     Group = Model.get('res.group')
     ModelData = Model.get('ir.model.data')
     from proteus.config import get_config
     context = get_config().context
-    xml_ids = ['zt_inventory.group_%s' % role] + M.EXTRA_GROUPS[role]
+    xml_ids = []
+    for name in role.split('+'):
+        xml_ids += ['zt_inventory.group_%s' % name] + M.EXTRA_GROUPS[name]
     return [Group(ModelData.get_id(*x.split('.'), context))
         for x in xml_ids]
 

@@ -99,7 +99,8 @@ FINISHED = [
 # waiting), in order: production 1, production 2.
 PRODUCTIONS = [('FG-1001', 5), ('FG-2001', 4)]
 
-# login, name, role group, language, badge, supervisor login, password
+# login, name, role groups (joined by +), language, badge, supervisor login,
+# password
 USERS = [
     ('admin', "Administrator", None, 'en', 'BADGE-0000', None,
         'Admin-Demo-2026!'),
@@ -109,6 +110,11 @@ USERS = [
         'BADGE-0001', 'manager', 'Staff-Demo-2026!'),
     ('staff2', "赵磊 Zhao Lei (Production)", 'production_staff', 'en',
         'BADGE-0002', 'manager', 'Staff2-Demo-2026!'),
+    # A workshop lead holds two roles: the server must still stop them from
+    # approving their own request (segregation of duties).
+    ('lead', "孙涛 Sun Tao (Workshop Lead)",
+        'production_staff+department_manager', 'en', 'BADGE-0011', 'manager',
+        'Lead-Demo-2026!'),
     ('keeper', "张伟 Zhang Wei (Warehouse)", 'warehouse_keeper', 'zh_CN',
         'BADGE-0004', None, 'Keeper-Demo-2026!'),
     ('cfo', "陈静 Chen Jing (CFO)", 'finance_director', 'en',

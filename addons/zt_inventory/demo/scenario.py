@@ -201,9 +201,13 @@ def play(settings, database, info):
     approve_step(session, 'b3', 'cfo', b, "class A, amount checked",
         'approved')
     print("  c. self-approval", flush=True)
-    c = request_step(session, 'c1', 'staff', prod2, [('RM-2005', 2)], info)
-    expect_refused('c2', 'staff', "approve own request %s" % c.number,
-        lambda: decide(session, 'staff', c.id, "self-approval"))
+    c = request_step(session, 'c1', 'lead', prod2, [('RM-2005', 2)], info)
+    expect_refused('c2', 'lead', "approve own request %s (lead holds the "
+        "department manager role too)" % c.number,
+        lambda: decide(session, 'lead', c.id, "self-approval"),
+        contains="Segregation of duties")
+    expect_refused('c3', 'staff', "approve request %s (not an approver)"
+        % c.number, lambda: decide(session, 'staff', c.id, "not mine"))
     print("  d. wrong badge at the counter", flush=True)
     d = request_step(session, 'd1', 'staff2', prod1,
         [('RM-1004', 20), ('RM-1008', 3)], info)
