@@ -19,3 +19,8 @@ class Template(metaclass=PoolMeta):
         "class A needs the finance director's approval to be issued.")
 
 
+class Product(metaclass=PoolMeta):
+    # Registered after Template so that product.product's __setup__ copies
+    # abc_class from the template (otherwise, on a database activated in the
+    # same process, product.abc_class raises AttributeError).
+    __name__ = 'product.product'
