@@ -66,7 +66,8 @@ class ConfigurationCompany(ModelSQL, CompanyValueMixin):
     issue_request_sequence = _sequence_field(Eval('company', -1))
     approval_amount_limit = fields.Numeric(
         "Finance Approval Above", digits=(16, 2), required=True)
-    approval_class = fields.Selection(ABC_CLASSES, "Finance Approval for Class")
+    approval_class = fields.Selection(
+        ABC_CLASSES, "Finance Approval for Class")
 
     @classmethod
     def default_issue_request_sequence(cls):

@@ -5,7 +5,6 @@ transition methods for every caller (RPC, batch, import, internal, root)."""
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -229,8 +228,8 @@ class IssueRequestDecide(Wizard):
         levels = {r.missing_level() for r in self.records}
         return {
             'level': ', '.join(
-                gettext('zt_inventory.msg_level_%s' % l)
-                for l in sorted(filter(None, levels))),
+                gettext('zt_inventory.msg_level_%s' % level)
+                for level in sorted(filter(None, levels))),
             }
 
     def transition_approve(self):

@@ -217,7 +217,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         klass = config.get_multivalue('approval_class', **pattern)
         return approval_rules.required_levels(
             self.get_value(None),
-            [l.product.abc_class for l in self.lines if l.product],
+            [line.product.abc_class for line in self.lines if line.product],
             limit, [klass] if klass else [])
 
     def valid_approvals(self):
@@ -296,7 +296,8 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
             tracked = set(field_names) & (REQUEST_TRACKED_FIELDS - {'lines'})
             if tracked:
                 cls.reset_approvals(
-                    [r for r in requests if r.state in {'waiting', 'approved'}],
+                    [r for r in requests
+                        if r.state in {'waiting', 'approved'}],
                     {f: None for f in tracked})
 
     @classmethod
@@ -339,7 +340,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         # even though the user may not write approvals (public case C2).
         with without_check_access():
             Approval.write(approvals, {'valid': False})
-            Line.snapshot_cost([l for r in requests for l in r.lines])
+            Line.snapshot_cost([line for r in requests for line in r.lines])
             approved = [r for r in requests if r.state == 'approved']
             if approved:
                 super().write(approved, {'state': 'waiting'})
@@ -425,7 +426,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                     'requested_by_user': user.id,
                     'requested_at': utc_now(),
                     })
-        Line.snapshot_cost([l for r in requests for l in r.lines])
+        Line.snapshot_cost([line for r in requests for line in r.lines])
         History.record(requests, 'submitted')
 
     @classmethod

@@ -145,12 +145,12 @@ class IssueRequestLine(ModelSQL, ModelView):
         if mode in {'create', 'delete'}:
             pool = Pool()
             Request = pool.get('zt.issue.request')
-            requests = {l.request for l in lines
-                if l.request.state in {'waiting', 'approved'}}
+            requests = {line.request for line in lines
+                if line.request.state in {'waiting', 'approved'}}
             if requests:
                 Request.reset_approvals(
                     Request.browse(requests),
-                    {'lines': [mode, [l.id for l in lines]]})
+                    {'lines': [mode, [line.id for line in lines]]})
 
     def prepare_moves(self):
         """Return the stock moves (unsaved) that issue this line: the

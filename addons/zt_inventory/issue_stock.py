@@ -14,7 +14,7 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import barcode
 from .company import get_actor, in_group
 from .exceptions import (
-    ActorError, RequestStateError, ScanError, SegregationOfDutiesError,
+    ActorError, ScanError, SegregationOfDutiesError,
     StockUnavailableError)
 from .issue_request import dumps, utc_now
 

@@ -123,8 +123,8 @@ def request_step(session, label, login, production_id, lines, info):
         "approvals needed: %s -> %s" % (
             request.number, request.production.rec_name,
             request.production.product.code,
-            ', '.join('%s x %g' % (l.product.code, l.quantity)
-                for l in request.lines),
+            ', '.join('%s x %g' % (line.product.code, line.quantity)
+                for line in request.lines),
             money(request.value), ', '.join(request.approval_levels),
             request.state))
     return request

@@ -121,7 +121,7 @@ class ConcurrencyTestCase(DBTestCase):
             Request = pool.get('zt.issue.request')
             request = Request(request_id)
             self.assertEqual(request.state, 'done')
-            done = [m for l in request.lines for m in l.moves
+            done = [m for line in request.lines for m in line.moves
                 if m.state == 'done']
             self.assertEqual(len(done), 1)
             self.assertEqual(done[0].quantity, 1)

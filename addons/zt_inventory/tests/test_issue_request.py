@@ -50,8 +50,8 @@ class IssueRequestTestCase(DBTestCase):
         account_move, = move.account_moves
         self.assertEqual(account_move.state, 'posted')
         self.assertEqual(
-            sorted((l.account, l.debit, l.credit)
-                for l in account_move.lines),
+            sorted((line.account, line.debit, line.credit)
+                for line in account_move.lines),
             sorted([(w.account_stock, Decimal(0), Decimal(30)),
                     (w.account_stock_out, Decimal(30), Decimal(0))]))
         scan, = request.scans
