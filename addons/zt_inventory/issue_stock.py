@@ -5,6 +5,9 @@ moves are split, reserved without going negative and done in one
 transaction, so that continental valuation posts the account move."""
 from collections import Counter
 
+from sql import For, Literal
+
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
@@ -143,10 +146,31 @@ class IssueRequest(metaclass=PoolMeta):
         History.record(requests, 'scanned')
 
     @classmethod
+    def lock_for_issue(cls, requests):
+        """Lock the rows of ``requests`` until the transaction ends, waiting
+        for a concurrent issue to finish.
+
+        Tryton's ``ModelSQL.lock`` does not wait (``NOWAIT``): a second issue
+        of the same request while the first takes longer than the
+        dispatcher's few retries (about 0.3 s) would end in a raw database
+        error.  Waiting instead, the second transaction then fails to
+        serialize (PostgreSQL runs Tryton at REPEATABLE READ), the dispatcher
+        retries it on a fresh snapshot and it answers "already done" (public
+        case C4).  SQLite has a single writer: Tryton's lock is enough."""
+        if backend.name != 'postgresql':
+            cls.lock(requests)
+            return
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.select(Literal(1),
+                where=table.id.in_([r.id for r in requests]),
+                for_=For('UPDATE')))
+
+    @classmethod
     def issue_scanned(cls, requests, text):
         """Issue ``requests`` after verifying the scan ``text``: the entry
         point of the issue wizard and of integrations."""
-        cls.lock(requests)
+        cls.lock_for_issue(requests)
         requests = cls.browse([r.id for r in requests])
         cls.check_approved(requests)
         cls.check_keeper(requests)
@@ -175,7 +199,7 @@ class IssueRequest(metaclass=PoolMeta):
         current values, the bill of materials, segregation of duties and a
         scan by the issuing keeper.  The requests are locked first, so a
         concurrent second issue answers "already done"."""
-        cls.lock(requests)
+        cls.lock_for_issue(requests)
         # Workflow.transition silently skips records in another state (a
         # waiting or done request): check them all before it filters.
         requests = cls.browse([r.id for r in requests])

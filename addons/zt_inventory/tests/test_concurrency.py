@@ -16,13 +16,17 @@ from trytond.transaction import Transaction, TransactionError
 from .tools import DBTestCase, World, acting, run_wizard
 
 
-def issue_as_rpc(user_id, request_id, text, barrier=None):
-    """Issue the request as ``user_id`` in its own transaction and retry as
-    the RPC dispatcher does: after a TransactionError (restart with the
-    records locked from the start) and a DatabaseOperationalError (lock not
-    available, serialization failure).  Returns ('done' or the exception
-    that refused the call, number of retries)."""
-    retry = max(config.getint('database', 'retry'), 50)
+def issue_as_rpc(user_id, request_id, text, barrier=None, hold=0):
+    """Issue the request as ``user_id`` in its own transaction, retrying
+    exactly as trytond's RPC dispatcher does (protocols/dispatcher.py, with
+    the configured ``[database] retry``): a TransactionError restarts with
+    the records locked from the start; a DatabaseOperationalError raised by
+    the call (lock not available, serialization failure) is retried with a
+    growing sleep, and raised once the retries are spent; one raised while
+    the transaction starts is not caught.  Returns ('done' or the exception
+    that answered the call, number of retries).  ``hold``: seconds to wait
+    before committing, to play a slow first issue."""
+    retry = config.getint('database', 'retry')
     count = 0
     extras = {}
     while True:
@@ -46,18 +50,21 @@ def issue_as_rpc(user_id, request_id, text, barrier=None):
                     transaction.rollback()
                     error.fix(extras)
                     continue
-                except backend.DatabaseOperationalError:
+                except backend.DatabaseOperationalError as error:
                     transaction.rollback()
-                    raise
+                    if count < retry:
+                        count += 1
+                        continue
+                    return error, count
                 except Exception as exception:
                     transaction.rollback()
                     return exception, count
+                time.sleep(hold)
                 transaction.commit()
                 return 'done', count
-        except backend.DatabaseOperationalError:
-            if count >= retry:
-                raise
-            count += 1
+        except backend.DatabaseOperationalError as error:
+            # Raised by Transaction.start: the dispatcher does not retry it
+            return error, count
 
 
 class ConcurrencySequentialTestCase(DBTestCase):
@@ -132,3 +139,36 @@ class ConcurrencyTestCase(DBTestCase):
             w.storage = request.from_location
             w.mat_b = pool.get('product.product')(product_id)
             self.assertEqual(w.stock(w.mat_b), 199)
+
+
+@unittest.skipIf(backend.name != 'postgresql',
+    "needs PostgreSQL: SQLite has one writer per database")
+class ConcurrencySlowTestCase(DBTestCase):
+    "C4 on PostgreSQL: the first issue holds its transaction for 2 s"
+
+    def test_c4_slow_first_issue(self):
+        "C4: a second issue waits for a slow first one, then: already done"
+        with Transaction().start(DB_NAME, 1) as transaction:
+            w = World.build()
+            request = w.approved_request([(w.mat_b, 1)])
+            text = w.scans([request])
+            ids = (w.keeper.id, w.keeper2.id, request.id)
+            transaction.commit()
+        keeper, keeper2, request_id = ids
+        results = {}
+
+        def run(user_id, hold):
+            results[user_id] = issue_as_rpc(
+                user_id, request_id, text, hold=hold)
+
+        first = threading.Thread(target=run, args=(keeper, 2))
+        second = threading.Thread(target=run, args=(keeper2, 0))
+        first.start()
+        time.sleep(0.5)
+        second.start()
+        for thread in [first, second]:
+            thread.join(60)
+        self.assertEqual(results[keeper][0], 'done', results)
+        refused = results[keeper2][0]
+        self.assertIsInstance(refused, RequestStateError, results)
+        self.assertIn('already done', refused.message)
