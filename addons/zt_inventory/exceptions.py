@@ -34,3 +34,7 @@ class StockUnavailableError(UserError):
 
 class ProductionIssuedError(UserError):
     "A production with issued inputs may not be cancelled or reset."
+
+
+class WorkflowFieldError(AccessError):
+    "A caller from outside sets a field that only the workflow sets."

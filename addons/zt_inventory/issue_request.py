@@ -16,7 +16,8 @@ from trytond.transaction import Transaction, without_check_access
 from . import approval as approval_rules
 from .company import get_actor
 from .exceptions import (
-    ApprovalRequiredError, BOMExceededError, RequestStateError)
+    ApprovalRequiredError, BOMExceededError, RequestStateError,
+    WorkflowFieldError)
 
 # Changing one of these after an approval resets every approval.
 LINE_TRACKED_FIELDS = {'product', 'quantity', 'unit', 'lot'}
@@ -24,8 +25,41 @@ REQUEST_TRACKED_FIELDS = {'production', 'from_location', 'company', 'lines'}
 # Documented free fields: they may change in any state but done and cancelled
 # and never touch an approval (doc/issue_request.rst).
 REQUEST_FREE_FIELDS = {'note'}
+# Set by the workflow methods alone, never by a caller from outside.
+WORKFLOW_FIELDS = {'number', 'state', 'requested_by', 'requested_by_user',
+    'requested_at', 'issued_by', 'issued_by_user', 'issued_at',
+    'cancelled_by', 'cancelled_at', 'approvals', 'history', 'scans'}
+LINE_WORKFLOW_FIELDS = {'unit_cost', 'moves'}
 ACTIVE_STATES = {'waiting', 'approved', 'done'}
 EDITABLE_STATES = {'draft', 'waiting', 'approved'}
+
+
+def check_workflow_fields(Model, values, names):
+    """Raise :class:`WorkflowFieldError` if ``values`` (dict) sets one of
+    ``names`` (set of field names of ``Model``) to a value: None, an empty
+    list and the ``draft`` state of a new or copied record pass."""
+    for name in sorted(set(values) & names):
+        value = values[name]
+        if value is None or value == [] or (
+                name == 'state' and value == 'draft'):
+            continue
+        raise WorkflowFieldError(gettext(
+                'zt_inventory.msg_workflow_field',
+                field=Model._fields[name].string,
+                model=Model.__string__))
+
+
+def check_line_actions(Line, actions, names):
+    """Apply :func:`check_workflow_fields` to the values that One2Many
+    ``actions`` (list of tuples, Tryton's create/write syntax) give to
+    ``Line``: nested writes are not checked as coming from outside."""
+    for action in actions or []:
+        if action[0] == 'create':
+            for values in action[1]:
+                check_workflow_fields(Line, values, names)
+        elif action[0] == 'write':
+            for values in action[2::2]:
+                check_workflow_fields(Line, values, names)
 
 
 def utc_now():
@@ -236,6 +270,8 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         Configuration = pool.get('zt.inventory.configuration')
         config = Configuration(1)
         vlist = [v.copy() for v in vlist]
+        if Transaction().check_access:
+            cls.check_outside_values(vlist)
         for values in vlist:
             if not values.get('number'):
                 company = values.get('company', cls.default_company())
@@ -268,6 +304,9 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                             'zt_inventory.msg_issue_request_delete_state',
                             request=request.rec_name))
         elif mode == 'write' and values and external:
+            # Tryton does not enforce readonly on the server: writing state
+            # from outside would skip every check of the workflow.
+            cls.check_outside_values([values])
             changed = set(values) - {'state'}
             for request in requests:
                 if (request.state in {'done', 'cancelled'} and changed
@@ -278,16 +317,16 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                             request=request.rec_name))
 
     @classmethod
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'write':
-            # The workflow methods alone set these; an RPC caller may not.
-            for name in ['requested_by', 'requested_by_user', 'requested_at',
-                    'issued_by', 'issued_by_user', 'issued_at', 'number',
-                    'cancelled_by', 'cancelled_at']:
-                if name in values and Transaction().check_access:
-                    del values[name]
-        return values
+    def check_outside_values(cls, vlist):
+        """Raise :class:`WorkflowFieldError` if values from a caller from
+        outside set a field of a request or of its lines that only the
+        workflow sets."""
+        pool = Pool()
+        Line = pool.get('zt.issue.request.line')
+        for values in vlist:
+            check_workflow_fields(cls, values, WORKFLOW_FIELDS)
+            check_line_actions(
+                Line, values.get('lines'), LINE_WORKFLOW_FIELDS)
 
     @classmethod
     def on_modification(cls, mode, requests, field_names=None):

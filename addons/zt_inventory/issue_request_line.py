@@ -10,7 +10,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .exceptions import RequestStateError
-from .issue_request import EDITABLE_STATES, LINE_TRACKED_FIELDS
+from .issue_request import (
+    EDITABLE_STATES, LINE_TRACKED_FIELDS, LINE_WORKFLOW_FIELDS,
+    check_workflow_fields)
 
 
 class IssueRequestLine(ModelSQL, ModelView):
@@ -97,6 +99,13 @@ class IssueRequestLine(ModelSQL, ModelView):
             cls.write([line], {'unit_cost': line.current_cost()})
 
     @classmethod
+    def create(cls, vlist):
+        if Transaction().check_access:
+            for values in vlist:
+                check_workflow_fields(cls, values, LINE_WORKFLOW_FIELDS)
+        return super().create(vlist)
+
+    @classmethod
     def copy(cls, lines, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('unit_cost', None)
@@ -107,6 +116,8 @@ class IssueRequestLine(ModelSQL, ModelView):
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)
+        if mode == 'write' and external:
+            check_workflow_fields(cls, values, LINE_WORKFLOW_FIELDS)
         for line in lines:
             if line.request.state not in EDITABLE_STATES:
                 if mode == 'write' and not (

@@ -11,7 +11,7 @@ from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import barcode
@@ -167,6 +167,7 @@ class IssueRequest(metaclass=PoolMeta):
                 for_=For('UPDATE')))
 
     @classmethod
+    @without_check_access
     def issue_scanned(cls, requests, text):
         """Issue ``requests`` after verifying the scan ``text``: the entry
         point of the issue wizard and of integrations."""
@@ -192,13 +193,15 @@ class IssueRequest(metaclass=PoolMeta):
                         request=request.rec_name))
 
     @classmethod
+    @without_check_access
     def do(cls, requests):
         """Issue the material of ``requests`` (the lowest-level 'done').
 
         Every check runs here again for every caller: state and approvals on
         current values, the bill of materials, segregation of duties and a
-        scan by the issuing keeper.  The requests are locked first, so a
-        concurrent second issue answers "already done"."""
+        scan by the issuing keeper; then its writes run without access
+        checks, as a button's body does.  The requests are locked first, so
+        a concurrent second issue answers "already done"."""
         cls.lock_for_issue(requests)
         # Workflow.transition silently skips records in another state (a
         # waiting or done request): check them all before it filters.

@@ -1,17 +1,18 @@
 # This file is part of zt-inventory.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime as dt
 import json
 from decimal import Decimal
 
 from trytond.modules.zt_inventory.exceptions import (
-    ActorError, BOMExceededError, SegregationOfDutiesError)
+    ActorError, BOMExceededError, SegregationOfDutiesError,
+    WorkflowFieldError)
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
-from .tools import World, acting
-
+from .tools import World, acting, savepoint
 
 class ZtInventoryTestCase(ModuleTestCase):
     "Test zt_inventory module"
@@ -279,5 +280,39 @@ class ZtInventoryTestCase(ModuleTestCase):
         self.assertEqual(reset.user, w.requester)
         self.assertEqual(w.decide(request, w.manager).state, 'approved')
 
+    @with_transaction()
+    def test_workflow_fields_refused_from_outside(self):
+        "Writing state, actors or unit cost over RPC is refused"
+        pool = Pool()
+        Request = pool.get('zt.issue.request')
+        Line = pool.get('zt.issue.request.line')
+        w = self.world()
+        request = w.submit(w.create_request([(w.mat_b, 10)]))
+        line, = request.lines
+        for values in [{'state': 'done'}, {'state': 'approved'},
+                {'requested_by': w.manager.employee.id},
+                {'issued_at': dt.datetime(2026, 1, 1)},
+                {'lines': [('write', [line.id], {'unit_cost': Decimal(0)})]}]:
+            with self.subTest(values=values):
+                with acting(w.requester), self.assertRaises(
+                        WorkflowFieldError), savepoint():
+                    Request.write([request], values)
+        with acting(w.requester), self.assertRaises(WorkflowFieldError):
+            Line.write([line], {'unit_cost': Decimal('0.01')})
+        with acting(w.requester), self.assertRaises(WorkflowFieldError):
+            Request.create([{
+                        'company': request.company.id,
+                        'production': request.production.id,
+                        'from_location': request.from_location.id,
+                        'state': 'approved',
+                        }])
+        request = Request(request.id)
+        self.assertEqual(request.state, 'waiting')
+        self.assertEqual(request.requested_by, w.requester.employee)
+        self.assertNotEqual(request.lines[0].unit_cost, Decimal('0.01'))
+        with acting(w.requester):
+            copy, = Request.copy([request])
+        self.assertEqual(copy.state, 'draft')
+        self.assertFalse(copy.approvals)
 
 del ModuleTestCase
