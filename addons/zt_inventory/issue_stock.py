@@ -123,8 +123,8 @@ class IssueRequest(metaclass=PoolMeta):
                 raise ScanError(gettext(
                         'zt_inventory.msg_scan_quantity_mismatch',
                         product=product.rec_name,
-                        scanned=items[product],
-                        expected=expected[product]))
+                        scanned='%g' % items[product],
+                        expected='%g' % expected[product]))
         wanted = {r.requested_by for r in requests}
         got = set(badges.values())
         if got != wanted:
