@@ -43,10 +43,10 @@ def check_workflow_fields(Model, values, names):
         if value is None or value == [] or (
                 name == 'state' and value == 'draft'):
             continue
+        names = Model.__names__(field=name)
         raise WorkflowFieldError(gettext(
                 'zt_inventory.msg_workflow_field',
-                field=Model._fields[name].string,
-                model=Model.__string__))
+                field=names['field'], model=names['model']))
 
 
 def check_line_actions(Line, actions, names):

@@ -8,9 +8,10 @@ and the production's inputs (as production staff see them)."""
 def report_issue(session, label, request_id):
     "Print the effects of the issued request ``request_id``."
     request = session.model('keeper', 'zt.issue.request')(request_id)
-    moves = [m for line in request.lines for m in line.moves]
+    moves = sorted(
+        (m for line in request.lines for m in line.moves), key=lambda m: m.id)
     for move in moves:
-        print("  %-4s %-8s   stock move %s: %g %s %s, %s -> %s, %s" % (
+        print("  %-4s %-10s   stock move %s: %g %s %s, %s -> %s, %s" % (
                 '', 'keeper', move.id, move.quantity, move.unit.symbol,
                 move.product.code, move.from_location.rec_name,
                 move.to_location.rec_name, move.state), flush=True)
@@ -25,15 +26,15 @@ def report_accounting(session, move_ids):
             ('origin', 'in', ['stock.move,%s' % i for i in move_ids]),
             ])
     if not account_moves:
-        print("  %-4s %-8s   no account move found" % ('', 'account.'))
+        print("  %-4s %-10s   no account move found" % ('', 'accountant'))
     for account_move in sorted(account_moves, key=lambda m: m.id):
-        print("  %-4s %-8s   account move %s (%s, %s, origin %s)" % (
-                '', 'account.', account_move.number or account_move.id,
+        print("  %-4s %-10s   account move %s (%s, %s, origin %s)" % (
+                '', 'accountant', account_move.number or account_move.id,
                 account_move.state, account_move.date,
                 account_move.origin and account_move.origin.id), flush=True)
         for line in account_move.lines:
-            print("  %-4s %-8s     %-40s debit %10s credit %10s" % (
-                    '', '', line.account.rec_name[:40], line.debit,
+            print("  %-4s %-10s     %-48s debit %10s credit %10s" % (
+                    '', '', line.account.rec_name[:48], line.debit,
                     line.credit))
 
 
@@ -42,7 +43,7 @@ def report_production(session, production_id):
     production = session.model('staff', 'production')(production_id)
     states = ', '.join('%s %g %s' % (m.product.code, m.quantity, m.state)
         for m in production.inputs)
-    print("  %-4s %-8s   production %s %s (%s) inputs: %s" % (
+    print("  %-4s %-10s   production %s %s (%s) inputs: %s" % (
             '', 'staff', production.rec_name, production.product.code,
             production.state, states),
         flush=True)

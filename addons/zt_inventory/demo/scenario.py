@@ -66,7 +66,7 @@ def error_text(error):
 
 def say(label, who, text):
     "Print one step line: label, user, what happened."
-    print("  %-4s %-8s %s" % (label, who, text), flush=True)
+    print("  %-4s %-10s %s" % (label, who, text), flush=True)
 
 
 def expect_ok(label, who, what, func):
@@ -208,6 +208,13 @@ def play(settings, database, info):
         contains="Segregation of duties")
     expect_refused('c3', 'staff', "approve request %s (not an approver)"
         % c.number, lambda: decide(session, 'staff', c.id, "not mine"))
+
+    def force_state():
+        Request = session.model('staff', 'zt.issue.request')
+        Request._proxy.write(
+            [c.id], {'state': 'approved'}, Request._config.context)
+    expect_refused('c4', 'staff', "write state 'approved' on %s over "
+        "XML-RPC, bypassing the workflow" % c.number, force_state)
     print("  d. wrong badge at the counter", flush=True)
     d = request_step(session, 'd1', 'staff2', prod1,
         [('RM-1004', 20), ('RM-1008', 3)], info)
