@@ -12,7 +12,7 @@ from . import approval as approval_rules
 from .company import get_actor, in_group
 from .exceptions import (
     ActorError, RequestStateError, SegregationOfDutiesError)
-from .issue_request import dumps, utc_now
+from .trace import dumps, utc_now
 
 LEVEL_GROUPS = {
     approval_rules.MANAGER: 'zt_inventory.group_department_manager',

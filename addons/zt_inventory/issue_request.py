@@ -3,8 +3,6 @@
 """Material issue requests: a request for components of a production order,
 approved by the requester's supervisor (and the finance director over the
 limits), then issued by a warehouse keeper after a scan."""
-import datetime as dt
-import json
 from decimal import Decimal
 
 from trytond.i18n import gettext
@@ -16,8 +14,9 @@ from trytond.transaction import Transaction, without_check_access
 from . import approval as approval_rules
 from .company import get_actor
 from .exceptions import (
-    ApprovalRequiredError, BOMExceededError, RequestStateError,
-    WorkflowFieldError)
+    ApprovalRequiredError, BOMExceededError, RequestStateError)
+from .trace import utc_now
+from .workflow_fields import check_line_actions, check_workflow_fields
 
 # Changing one of these after an approval resets every approval.
 LINE_TRACKED_FIELDS = {'product', 'quantity', 'unit', 'lot'}
@@ -32,40 +31,6 @@ WORKFLOW_FIELDS = {'number', 'state', 'requested_by', 'requested_by_user',
 LINE_WORKFLOW_FIELDS = {'unit_cost', 'moves'}
 ACTIVE_STATES = {'waiting', 'approved', 'done'}
 EDITABLE_STATES = {'draft', 'waiting', 'approved'}
-
-
-def check_workflow_fields(Model, values, names):
-    """Raise :class:`WorkflowFieldError` if ``values`` (dict) sets one of
-    ``names`` (set of field names of ``Model``) to a value: None, an empty
-    list and the ``draft`` state of a new or copied record pass."""
-    for name in sorted(set(values) & names):
-        value = values[name]
-        if value is None or value == [] or (
-                name == 'state' and value == 'draft'):
-            continue
-        names = Model.__names__(field=name)
-        raise WorkflowFieldError(gettext(
-                'zt_inventory.msg_workflow_field',
-                field=names['field'], model=names['model']))
-
-
-def check_line_actions(Line, actions, names):
-    """Apply :func:`check_workflow_fields` to the values that One2Many
-    ``actions`` (list of tuples, Tryton's create/write syntax) give to
-    ``Line``: nested writes are not checked as coming from outside."""
-    for action in actions or []:
-        if action[0] == 'create':
-            for values in action[1]:
-                check_workflow_fields(Line, values, names)
-        elif action[0] == 'write':
-            for values in action[2::2]:
-                check_workflow_fields(Line, values, names)
-
-
-def utc_now():
-    "Return the current time, naive UTC, to the second (Tryton's convention)."
-    return dt.datetime.now(dt.timezone.utc).replace(
-        tzinfo=None, microsecond=0)
 
 
 class IssueRequest(Workflow, ModelSQL, ModelView):
@@ -517,15 +482,3 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
 def get_actor_of(requests):
     "Return the actor of each request's company, checking each one."
     return [get_actor(r.company) for r in requests]
-
-
-def json_default(value):
-    "Encode Tryton values for the history details."
-    if hasattr(value, 'id'):
-        return value.id
-    return str(value)
-
-
-def dumps(details):
-    return json.dumps(details, default=json_default, sort_keys=True,
-        ensure_ascii=False)

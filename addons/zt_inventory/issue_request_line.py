@@ -11,8 +11,8 @@ from trytond.transaction import Transaction
 
 from .exceptions import RequestStateError
 from .issue_request import (
-    EDITABLE_STATES, LINE_TRACKED_FIELDS, LINE_WORKFLOW_FIELDS,
-    check_workflow_fields)
+    EDITABLE_STATES, LINE_TRACKED_FIELDS, LINE_WORKFLOW_FIELDS)
+from .workflow_fields import check_workflow_fields
 
 
 class IssueRequestLine(ModelSQL, ModelView):

@@ -19,7 +19,7 @@ from .company import get_actor, in_group
 from .exceptions import (
     ActorError, ScanError, SegregationOfDutiesError,
     StockUnavailableError)
-from .issue_request import dumps, utc_now
+from .trace import dumps, utc_now
 
 
 class IssueRequestScan(ModelSQL, ModelView):
