@@ -20,14 +20,28 @@ LEVEL_GROUPS = {
     }
 
 
-class IssueRequestApproval(ModelSQL, ModelView):
-    "Material Issue Request Approval"
-    __name__ = 'zt.issue.request.approval'
-    __string__ = "Material Issue Request Approval"
-
+class RequestTraceMixin:
+    """Who (user and employee) did something to which request, and when
+    (UTC, to the second); ordered by time."""
+    __slots__ = ()
     request = fields.Many2One(
         'zt.issue.request', "Request", required=True, ondelete='CASCADE',
         readonly=True)
+    date = fields.DateTime("Date", required=True, readonly=True,
+        help="In UTC, to the second.")
+    user = fields.Many2One('res.user', "User", readonly=True)
+    employee = fields.Many2One('company.employee', "Employee", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
+
+
+class IssueRequestApproval(RequestTraceMixin, ModelSQL, ModelView):
+    "Material Issue Request Approval"
+    __name__ = 'zt.issue.request.approval'
+    __string__ = "Material Issue Request Approval"
     level = fields.Selection([
             ('manager', "Department Manager"),
             ('finance', "Finance Director"),
@@ -36,37 +50,19 @@ class IssueRequestApproval(ModelSQL, ModelView):
             ('approved', "Approved"),
             ('rejected', "Rejected"),
             ], "Decision", required=True, readonly=True)
-    employee = fields.Many2One(
-        'company.employee', "Employee", required=True, readonly=True)
-    user = fields.Many2One('res.user', "User", required=True, readonly=True)
-    date = fields.DateTime("Date", required=True, readonly=True,
-        help="In UTC, to the second.")
     comment = fields.Text("Comment", readonly=True)
     valid = fields.Boolean("Valid", readonly=True,
         help="Cleared when a change of the request withdraws the approval.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('date', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def default_valid(cls):
         return True
 
 
-class IssueRequestHistory(ModelSQL, ModelView):
+class IssueRequestHistory(RequestTraceMixin, ModelSQL, ModelView):
     "Material Issue Request History"
     __name__ = 'zt.issue.request.history'
     __string__ = "Material Issue Request History"
-
-    request = fields.Many2One(
-        'zt.issue.request', "Request", required=True, ondelete='CASCADE',
-        readonly=True)
-    date = fields.DateTime("Date", required=True, readonly=True,
-        help="In UTC, to the second.")
-    user = fields.Many2One('res.user', "User", readonly=True)
-    employee = fields.Many2One('company.employee', "Employee", readonly=True)
     action = fields.Selection([
             ('draft', "Reset to Draft"),
             ('submitted', "Submitted"),
@@ -80,11 +76,6 @@ class IssueRequestHistory(ModelSQL, ModelView):
             ], "Action", required=True, readonly=True)
     details = fields.Text("Details", readonly=True,
         help="JSON: for changes, field -> [old value, new value].")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('date', 'ASC'), ('id', 'ASC')]
 
     @classmethod
     def record(cls, requests, action, details=None):

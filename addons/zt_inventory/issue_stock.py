@@ -19,22 +19,14 @@ from .company import get_actor, in_group
 from .exceptions import (
     ActorError, ScanError, SegregationOfDutiesError,
     StockUnavailableError)
+from .issue_approval import RequestTraceMixin
 from .trace import dumps, utc_now
 
 
-class IssueRequestScan(ModelSQL, ModelView):
+class IssueRequestScan(RequestTraceMixin, ModelSQL, ModelView):
     "Material Issue Request Scan"
     __name__ = 'zt.issue.request.scan'
     __string__ = "Material Issue Request Scan"
-
-    request = fields.Many2One(
-        'zt.issue.request', "Request", required=True, ondelete='CASCADE',
-        readonly=True)
-    date = fields.DateTime("Date", required=True, readonly=True,
-        help="In UTC, to the second.")
-    user = fields.Many2One('res.user', "User", required=True, readonly=True)
-    employee = fields.Many2One(
-        'company.employee', "Employee", required=True, readonly=True)
     badge = fields.Many2One(
         'company.employee', "Badge Of", required=True, readonly=True)
     items = fields.Text("Items", readonly=True,
