@@ -22,7 +22,21 @@ def build_parser():
         metavar='DATABASE', help="name of the demo database")
     demo.add_argument('--no-serve', dest='serve', action='store_false',
         help="stop the server after the scenario")
+    verify = commands.add_parser('verify',
+        help="recompute every ledger chain from the database",
+        description="Read every ledger entry straight from the database and "
+        "recompute its chain; exit 0 when all holds, 1 and the broken "
+        "entries otherwise.")
+    add_database_options(verify)
     return parser
+
+
+def add_database_options(parser):
+    "Add trytond-admin's ``-c CONFIG -d DATABASE`` options to ``parser``."
+    parser.add_argument('-c', '--config', dest='config_file', required=True,
+        metavar='CONFIG', help="trytond configuration file")
+    parser.add_argument('-d', '--database', dest='database', required=True,
+        metavar='DATABASE', help="name of the database")
 
 
 def main(argv=None):
@@ -31,6 +45,9 @@ def main(argv=None):
     if options.command == 'demo':
         from .demo import run
         sys.exit(run(options.config_file, options.database, options.serve))
+    elif options.command == 'verify':
+        from .ledger_verify import main as verify
+        sys.exit(verify(options.config_file, options.database))
 
 
 if __name__ == '__main__':

@@ -38,3 +38,7 @@ class ProductionIssuedError(UserError):
 
 class WorkflowFieldError(AccessError):
     "A caller from outside sets a field that only the workflow sets."
+
+
+class LedgerAppendOnlyError(AccessError):
+    "A ledger entry or chain is written or deleted outside of an append."

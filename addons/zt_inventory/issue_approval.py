@@ -12,6 +12,7 @@ from . import approval as approval_rules
 from .company import get_actor, in_group
 from .exceptions import (
     ActorError, RequestStateError, SegregationOfDutiesError)
+from .ledger import plain
 from .trace import dumps, utc_now
 
 LEVEL_GROUPS = {
@@ -101,6 +102,26 @@ class IssueRequestHistory(RequestTraceMixin, ModelSQL, ModelView):
                         'action': action,
                         'details': dumps(d) if d is not None else None,
                         } for r, d in zip(requests, details)])
+        append_request_events(requests, action, details)
+
+
+def append_request_events(requests, action, details):
+    """Append one ledger entry 'zt.issue.request.<action>' per request to
+    the chain of its production's warehouse, with the request's number,
+    the action and its details (list aligned with ``requests``).  No state:
+    a history line may be written before its transition sets the state."""
+    Entry = Pool().get('zt.ledger.entry')
+    Entry.append([{
+                'company': r.company,
+                'warehouse': r.production.warehouse,
+                'event': 'zt.issue.request.%s' % action,
+                'record': r,
+                'payload': {
+                    'number': r.number,
+                    'action': action,
+                    'details': plain(d),
+                    },
+                } for r, d in zip(requests, details)])
 
 
 class IssueRequest(metaclass=PoolMeta):

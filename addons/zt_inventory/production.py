@@ -5,10 +5,17 @@ from trytond.model import ModelView, Workflow
 from trytond.pool import Pool, PoolMeta
 
 from .exceptions import ProductionIssuedError
+from .ledger import LedgerStateMixin
 
 
-class Production(metaclass=PoolMeta):
+class Production(LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'production'
+
+    def _ledger_state_payload(self, old_state):
+        payload = super()._ledger_state_payload(old_state)
+        payload['moves'] = sorted(
+            m.id for m in self.inputs + self.outputs)
+        return payload
 
     def needs(self):
         """Return what the production needs in total: dict product ->

@@ -44,6 +44,10 @@ def run(config_file, database, serve=True):
         step("[5/5] playing the scenario over XML-RPC on %s" % url)
         from . import scenario
         scenario.play(settings, database, info)
+        step("")
+        step("Ledger: ztinv verify -c %s -d %s" % (config_file, database))
+        if verify(config_file, database):
+            raise DemoError("the ledger of the demo does not verify")
         print_logins(url, database)
         step("demo ready in %.0f s" % (time.monotonic() - started))
         if not serve:
@@ -57,6 +61,12 @@ def run(config_file, database, serve=True):
         return 1
     finally:
         server.stop_server(process)
+
+
+def verify(config_file, database):
+    "Print the result of ``ztinv verify``; return its exit code."
+    from ..ledger_verify import main
+    return main(config_file, database)
 
 
 def print_logins(url, database):

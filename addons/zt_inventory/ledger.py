@@ -1,0 +1,313 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The tamper-evident ledger: append-only entries hash-chained per company
+and warehouse (the hashing itself is in chain.py).
+
+Append-only at every level: the models refuse write and delete for every
+user including root, access is read-only for every group, and database
+triggers refuse UPDATE, DELETE and TRUNCATE of the entry table.  A later
+migration that must rewrite the table drops the triggers first; they are
+created again by the module update."""
+import datetime as dt
+import json
+
+from sql import For
+
+from trytond import backend
+from trytond.i18n import gettext
+from trytond.model import ModelSQL, ModelView, Unique, fields
+from trytond.pool import Pool
+from trytond.transaction import Transaction, without_check_access
+
+from . import chain as ledger_chain
+from .exceptions import LedgerAppendOnlyError
+from .trace import dumps
+
+# Set by append alone; RPC strips context keys starting with '_'.
+APPEND_CONTEXT = '_zt_ledger_append'
+
+TRIGGER_MESSAGE = 'zt_ledger_entry is append-only'
+PG_FUNCTION = """CREATE OR REPLACE FUNCTION zt_ledger_entry_append_only()
+RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '%s: %% refused', TG_OP
+        USING ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql""" % TRIGGER_MESSAGE
+PG_TRIGGERS = [
+    ('zt_ledger_entry_no_change', 'BEFORE UPDATE OR DELETE', 'ROW'),
+    ('zt_ledger_entry_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT'),
+    ]
+SQLITE_TRIGGERS = [
+    ('zt_ledger_entry_no_update', 'BEFORE UPDATE'),
+    ('zt_ledger_entry_no_delete', 'BEFORE DELETE'),
+    ]
+
+
+def chain_key(company, warehouse):
+    "Return the chain key (str) '<company id>:<warehouse id or 0>'."
+    return '%s:%s' % (int(company), int(warehouse) if warehouse else 0)
+
+
+def plain(value):
+    """Return ``value`` with records replaced by their id, so that it can be
+    encoded by chain.canonical_payload (dicts, lists, numbers, text)."""
+    return json.loads(dumps(value))
+
+
+def _check_append(model_name, mode):
+    if mode == 'delete' or not Transaction().context.get(APPEND_CONTEXT):
+        raise LedgerAppendOnlyError(gettext(
+                'zt_inventory.msg_ledger_append_only',
+                model=model_name))
+
+
+class LedgerChain(ModelSQL, ModelView):
+    "Ledger Chain"
+    __name__ = 'zt.ledger.chain'
+    __string__ = "Ledger Chain"
+    _rec_name = 'key'
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True,
+        ondelete='RESTRICT')
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse", readonly=True, ondelete='RESTRICT',
+        domain=[('type', '=', 'warehouse')],
+        help="Empty for the events without a warehouse.")
+    key = fields.Char("Key", required=True, readonly=True,
+        help="'<company id>:<warehouse id or 0>', hashed in every entry.")
+    head_sequence = fields.Integer("Head Sequence", readonly=True)
+    head_hash = fields.Char("Head Hash", readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('key_unique', Unique(t, t.key),
+                'zt_inventory.msg_ledger_chain_key_unique'),
+            ]
+        cls._order = [('key', 'ASC'), ('id', 'ASC')]
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        # Refused before the insert: check_modification runs after it.
+        _check_append(cls.__name__, mode)
+        return super().preprocess_values(mode, values)
+
+    @classmethod
+    def check_modification(cls, mode, chains, values=None, external=False):
+        super().check_modification(
+            mode, chains, values=values, external=external)
+        _check_append(cls.__name__, mode)
+
+    @classmethod
+    def get_locked(cls, company, warehouse):
+        """Return the chain of ``company`` and ``warehouse`` (or None), created
+        if missing, and its head (sequence, hash) read under a lock held
+        until the transaction ends.
+
+        PostgreSQL: ``SELECT ... FOR UPDATE`` waits for a concurrent append
+        to the same chain; at REPEATABLE READ the waiter then fails to
+        serialize and the dispatcher retries it on a fresh snapshot, so a
+        sequence number is never taken twice.  SQLite has a single writer.
+        """
+        key = chain_key(company, warehouse)
+        chains = cls.search([('key', '=', key)], limit=1)
+        if not chains:
+            chains = cls.create([{
+                        'company': int(company),
+                        'warehouse': int(warehouse) if warehouse else None,
+                        'key': key,
+                        'head_sequence': 0,
+                        'head_hash': ledger_chain.GENESIS,
+                        }])
+        chain, = chains
+        table = cls.__table__()
+        query = table.select(table.head_sequence, table.head_hash,
+            where=table.id == chain.id)
+        if backend.name == 'postgresql':
+            query.for_ = For('UPDATE')
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*query)
+        sequence, hash_ = cursor.fetchone()
+        return chain, (sequence or 0, hash_ or ledger_chain.GENESIS)
+
+
+class LedgerEntry(ModelSQL, ModelView):
+    "Ledger Entry"
+    __name__ = 'zt.ledger.entry'
+    __string__ = "Ledger Entry"
+    _rec_name = 'hash'
+    chain = fields.Many2One(
+        'zt.ledger.chain', "Chain", required=True, readonly=True,
+        ondelete='RESTRICT')
+    sequence = fields.Integer("Sequence", required=True, readonly=True)
+    event = fields.Char("Event", required=True, readonly=True)
+    model = fields.Char("Model", required=True, readonly=True)
+    record = fields.Integer("Record", required=True, readonly=True)
+    payload = fields.Text("Payload", readonly=True,
+        help="The canonical JSON text that was hashed.")
+    user = fields.Many2One('res.user', "User", readonly=True,
+        ondelete='RESTRICT')
+    employee = fields.Many2One('company.employee', "Employee",
+        readonly=True, ondelete='RESTRICT')
+    device = fields.Char("Device", readonly=True)
+    timestamp = fields.Char("Timestamp", required=True, readonly=True,
+        help="The server time in UTC, as hashed.")
+    date = fields.DateTime("Date", required=True, readonly=True,
+        help="The timestamp as a date and time (UTC), to filter on.")
+    previous_hash = fields.Char("Previous Hash", required=True,
+        readonly=True)
+    hash = fields.Char("Hash", required=True, readonly=True)
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('chain_sequence_unique', Unique(t, t.chain, t.sequence),
+                'zt_inventory.msg_ledger_entry_sequence_unique'),
+            ]
+        cls._order = [('date', 'DESC'), ('chain', 'ASC'),
+            ('sequence', 'DESC'), ('id', 'DESC')]
+
+    @classmethod
+    def __register__(cls, module):
+        super().__register__(module)
+        cursor = Transaction().connection.cursor()
+        table = cls._table
+        if backend.name == 'postgresql':
+            cursor.execute(PG_FUNCTION)
+            for name, when, level in PG_TRIGGERS:
+                cursor.execute('DROP TRIGGER IF EXISTS "%s" ON "%s"'
+                    % (name, table))
+                cursor.execute('CREATE TRIGGER "%s" %s ON "%s" '
+                    'FOR EACH %s EXECUTE FUNCTION '
+                    'zt_ledger_entry_append_only()'
+                    % (name, when, table, level))
+        elif backend.name == 'sqlite':
+            for name, when in SQLITE_TRIGGERS:
+                cursor.execute('CREATE TRIGGER IF NOT EXISTS "%s" %s ON "%s" '
+                    "BEGIN SELECT RAISE(ABORT, '%s'); END"
+                    % (name, when, table, TRIGGER_MESSAGE))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        # Refused before the insert: check_modification runs after it.
+        _check_append(cls.__name__, mode if mode == 'create' else 'delete')
+        return super().preprocess_values(mode, values)
+
+    @classmethod
+    def check_modification(cls, mode, entries, values=None, external=False):
+        super().check_modification(
+            mode, entries, values=values, external=external)
+        if mode == 'create':
+            _check_append(cls.__name__, mode)
+        else:
+            _check_append(cls.__name__, 'delete')
+
+    @classmethod
+    def append(cls, events):
+        """Append one entry per event to its chain, in order, in the current
+        transaction (a rollback leaves none), whatever the caller's access.
+
+        ``events``: list of dicts with ``company`` (record or id),
+        ``warehouse`` (stock.location or id or None), ``event`` (str, e.g.
+        'stock.move.done'), ``record`` (the instance the event is about) and
+        ``payload`` (dict, see chain.canonical_payload; changes hold
+        ``[old, new]`` values).  The actor is the current user and its
+        employee; the timestamp is now in UTC.  Returns the entries."""
+        pool = Pool()
+        Chain = pool.get('zt.ledger.chain')
+        User = pool.get('res.user')
+        transaction = Transaction()
+        if not events:
+            return []
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        timestamp = ledger_chain.format_timestamp(now)
+        with without_check_access(), \
+                transaction.set_context(**{APPEND_CONTEXT: True}):
+            user = User(transaction.user)
+            employee = user.employee
+            heads, vlist = {}, []
+            for event in events:
+                company, warehouse = event['company'], event.get('warehouse')
+                key = chain_key(company, warehouse)
+                if key not in heads:
+                    heads[key] = list(Chain.get_locked(company, warehouse))
+                chain, (sequence, previous) = heads[key]
+                values = cls._entry_values(
+                    chain, sequence + 1, previous, event, user, employee,
+                    timestamp)
+                values['date'] = now
+                vlist.append(values)
+                heads[key][1] = (values['sequence'], values['hash'])
+            entries = cls.create(vlist)
+            for chain, (sequence, hash_) in heads.values():
+                Chain.write([chain], {
+                        'head_sequence': sequence,
+                        'head_hash': hash_,
+                        })
+        return entries
+
+    @classmethod
+    def _entry_values(cls, chain, sequence, previous, event, user, employee,
+            timestamp):
+        record = event['record']
+        payload = ledger_chain.canonical_payload(event['payload'])
+        values = {
+            'chain': chain.id,
+            'sequence': sequence,
+            'event': event['event'],
+            'model': record.__name__,
+            'record': record.id,
+            'payload': payload,
+            'user': user.id,
+            'employee': employee.id if employee else None,
+            'device': None,
+            'timestamp': timestamp,
+            'previous_hash': previous,
+            }
+        values['hash'] = ledger_chain.entry_hash(
+            chain.key, sequence, values['event'], values['model'],
+            values['record'], payload, values['user'], values['employee'],
+            values['device'], timestamp, previous)
+        return values
+
+
+class LedgerStateMixin:
+    """Append a ledger entry '<model>.<new state>' for every change of the
+    state of a record, whatever the path (workflow button, internal write,
+    root), in the same transaction as the write."""
+    __slots__ = ()
+
+    @classmethod
+    def on_write(cls, records, values):
+        callbacks = super().on_write(records, values)
+        if 'state' not in values:
+            return callbacks
+        olds = {r.id: r.state for r in cls.browse([r.id for r in records])}
+
+        def record_states():
+            Entry = Pool().get('zt.ledger.entry')
+            Entry.append([{
+                        'company': r.company,
+                        'warehouse': r._ledger_warehouse(),
+                        'event': '%s.%s' % (cls.__name__, r.state),
+                        'record': r,
+                        'payload': r._ledger_state_payload(olds[r.id]),
+                        } for r in cls.browse(list(olds))
+                    if r.state != olds[r.id]])
+        return callbacks + [record_states]
+
+    def _ledger_warehouse(self):
+        return getattr(self, 'warehouse', None)
+
+    def _ledger_state_payload(self, old_state):
+        "Return the payload (dict) of a change of state from ``old_state``."
+        return {
+            'reference': self.rec_name,
+            'state': [old_state, self.state],
+            'moves': sorted(m.id for m in getattr(self, 'moves', [])),
+            }

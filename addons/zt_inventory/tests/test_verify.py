@@ -1,0 +1,125 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""``ztinv verify`` against tampering done with raw SQL, as an attacker with
+database access would: triggers disabled, rows edited, deleted, inserted,
+reordered, the tail cut."""
+from trytond import backend
+from trytond.modules.zt_inventory import ledger_verify
+from trytond.tests.test_tryton import with_transaction
+from trytond.transaction import Transaction
+
+from .tools import DBTestCase, World
+
+
+class VerifyTestCase(DBTestCase):
+    "Test ztinv verify on a tampered ledger"
+
+    def world(self):
+        "Issue one request so that the ledger holds a few chained entries."
+        w = World.build()
+        request = w.approved_request([(w.mat_b, 3)])
+        w.issue([request])
+        return w
+
+    def sql(self, *statements):
+        "Run ``statements`` with the append-only triggers out of the way."
+        cursor = Transaction().connection.cursor()
+        if backend.name == 'postgresql':
+            cursor.execute(
+                'ALTER TABLE zt_ledger_entry DISABLE TRIGGER USER')
+        else:
+            cursor.execute('DROP TRIGGER zt_ledger_entry_no_update')
+            cursor.execute('DROP TRIGGER zt_ledger_entry_no_delete')
+        for statement in statements:
+            cursor.execute(statement)
+
+    def problems(self):
+        "Return verify's problems as (sequence, kind), and its counts."
+        chains, entries, problems = ledger_verify.verify(
+            Transaction().connection)
+        self.assertGreater(entries, 5)
+        return [(p.sequence, p.kind) for p in problems]
+
+    def middle(self):
+        "The id and sequence of an entry in the middle of the first chain."
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT id, sequence FROM zt_ledger_entry '
+            'WHERE chain = (SELECT MIN(chain) FROM zt_ledger_entry) '
+            'ORDER BY sequence')
+        rows = cursor.fetchall()
+        return rows[len(rows) // 2]
+
+    @with_transaction()
+    def test_untouched(self):
+        "An untouched ledger verifies"
+        self.world()
+        self.assertEqual(self.problems(), [])
+
+    @with_transaction()
+    def test_edited_payload(self):
+        "An entry's payload edited behind the ORM: hash, named by sequence"
+        self.world()
+        id_, sequence = self.middle()
+        self.sql("UPDATE zt_ledger_entry SET payload = payload || ' ' "
+            "WHERE id = %s" % id_)
+        self.assertEqual(self.problems(), [(sequence, 'hash')])
+
+    @with_transaction()
+    def test_edited_actor(self):
+        "Who acted changed behind the ORM: hash"
+        self.world()
+        id_, sequence = self.middle()
+        self.sql('UPDATE zt_ledger_entry SET "user" = (SELECT MIN(u.id) '
+            'FROM res_user AS u WHERE u.id <> COALESCE('
+            'zt_ledger_entry."user", -1)) WHERE id = %s' % id_)
+        self.assertEqual(self.problems(), [(sequence, 'hash')])
+
+    @with_transaction()
+    def test_deleted_entry(self):
+        "A deleted entry: the next one names the gap and the broken link"
+        self.world()
+        id_, sequence = self.middle()
+        self.sql('DELETE FROM zt_ledger_entry WHERE id = %s' % id_)
+        self.assertEqual(self.problems(),
+            [(sequence + 1, 'sequence'), (sequence + 1, 'link')])
+
+    @with_transaction()
+    def test_reordered_entries(self):
+        "Two entries swapped (sequence numbers exchanged): caught"
+        self.world()
+        id_, sequence = self.middle()
+        self.sql('UPDATE zt_ledger_entry SET sequence = -1 '
+            'WHERE id = %s' % id_,
+            'UPDATE zt_ledger_entry SET sequence = %s '
+            'WHERE sequence = %s AND chain = (SELECT chain FROM '
+            'zt_ledger_entry WHERE id = %s)' % (sequence, sequence + 1, id_),
+            'UPDATE zt_ledger_entry SET sequence = %s WHERE id = %s'
+            % (sequence + 1, id_))
+        problems = self.problems()
+        self.assertIn((sequence, 'hash'), problems)
+        self.assertIn((sequence, 'link'), problems)
+
+    @with_transaction()
+    def test_inserted_entry(self):
+        "A forged entry copied in with a free sequence number: caught"
+        self.world()
+        id_, sequence = self.middle()
+        self.sql('INSERT INTO zt_ledger_entry (chain, sequence, event, '
+            'model, record, payload, timestamp, date, previous_hash, hash) '
+            'SELECT chain, 100000, event, model, record, payload, '
+            'timestamp, date, previous_hash, hash FROM zt_ledger_entry '
+            'WHERE id = %s' % id_)
+        self.assertIn((100000, 'sequence'), self.problems())
+
+    @with_transaction()
+    def test_cut_tail(self):
+        "The last entries deleted: the chain's head names the cut"
+        self.world()
+        cursor = Transaction().connection.cursor()
+        cursor.execute('SELECT MAX(sequence) FROM zt_ledger_entry '
+            'WHERE chain = (SELECT MIN(chain) FROM zt_ledger_entry)')
+        last, = cursor.fetchone()
+        self.sql('DELETE FROM zt_ledger_entry WHERE sequence >= %s '
+            'AND chain = (SELECT MIN(chain) FROM zt_ledger_entry)'
+            % (last - 1))
+        self.assertEqual(self.problems(), [(last - 2, 'head')])
