@@ -42,3 +42,7 @@ class WorkflowFieldError(AccessError):
 
 class LedgerAppendOnlyError(AccessError):
     "A ledger entry or chain is written or deleted outside of an append."
+
+
+class ProductionInputsNotIssuedError(UserError):
+    "A production would consume inputs that no issue request issued."

@@ -294,37 +294,39 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                 Line, values.get('lines'), LINE_WORKFLOW_FIELDS)
 
     @classmethod
-    def on_modification(cls, mode, requests, field_names=None):
-        super().on_modification(mode, requests, field_names=field_names)
-        if mode == 'write' and field_names:
-            tracked = set(field_names) & (REQUEST_TRACKED_FIELDS - {'lines'})
-            if tracked:
-                cls.reset_approvals(
-                    [r for r in requests
-                        if r.state in {'waiting', 'approved'}],
-                    {f: None for f in tracked})
-
-    @classmethod
     def write(cls, *args):
-        # Record old and new values of free fields edited after submission
-        # (public case C2); tracked fields are recorded by reset_approvals.
+        """Record old and new values of the fields edited after submission
+        (public case C2): free fields as a change, tracked fields with the
+        reset of the approvals they cause."""
         History = Pool().get('zt.issue.request.history')
         actions = iter(args)
-        records = []
+        changed, to_reset = [], {}
+        tracked = REQUEST_TRACKED_FIELDS - {'lines'}
         for requests, values in zip(actions, actions):
-            if set(values) & REQUEST_FREE_FIELDS:
-                for request in requests:
-                    if request.state == 'draft':
-                        continue
-                    changes = {f: [getattr(request, f), values[f]]
-                        for f in REQUEST_FREE_FIELDS & set(values)
-                        if getattr(request, f) != values[f]}
-                    if changes:
-                        records.append((request, changes))
+            names = set(values) & (REQUEST_FREE_FIELDS | tracked)
+            for request in requests:
+                if request.state == 'draft' or not names:
+                    continue
+                changes = {}
+                for name in names:
+                    old = getattr(request, name)
+                    old = getattr(old, 'id', old)
+                    if old != values[name]:
+                        changes[name] = [old, values[name]]
+                free = {f: c for f, c in changes.items()
+                    if f in REQUEST_FREE_FIELDS}
+                if free:
+                    changed.append((request, free))
+                if (set(changes) & tracked
+                        and request.state in {'waiting', 'approved'}):
+                    to_reset.setdefault(request, {}).update(
+                        {f: c for f, c in changes.items() if f in tracked})
         super().write(*args)
         History.record(
-            [r for r, _ in records], 'changed',
-            details=[c for _, c in records])
+            [r for r, _ in changed], 'changed',
+            details=[c for _, c in changed])
+        for request, changes in to_reset.items():
+            cls.reset_approvals([cls(request.id)], changes)
 
     @classmethod
     def reset_approvals(cls, requests, changes):

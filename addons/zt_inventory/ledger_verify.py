@@ -20,6 +20,18 @@ QUERY = ('SELECT %s FROM zt_ledger_entry AS e '
     'JOIN zt_ledger_chain AS c ON c.id = e.chain '
     'ORDER BY c.key, e.sequence, e.id' % ', '.join(COLUMNS))
 HEADS = 'SELECT key, head_sequence, head_hash FROM zt_ledger_chain'
+# The append-only triggers that ledger.py creates, by backend.
+TRIGGERS = {
+    'postgresql': ("SELECT tgname FROM pg_trigger WHERE tgrelid = "
+        "'zt_ledger_entry'::regclass AND NOT tgisinternal "
+        "AND tgenabled <> 'D'"),
+    'sqlite': ("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name = 'zt_ledger_entry'"),
+    }
+EXPECTED_TRIGGERS = {
+    'postgresql': {'zt_ledger_entry_no_change', 'zt_ledger_entry_no_truncate'},
+    'sqlite': {'zt_ledger_entry_no_update', 'zt_ledger_entry_no_delete'},
+    }
 
 
 def connect(config_file, database):
@@ -58,6 +70,21 @@ def _int(value):
     return int(value) if value not in (None, '') else None
 
 
+def check_triggers(connection):
+    """Return a problem (list of chain.Problem) for each append-only trigger
+    that was dropped or disabled: the ledger may still verify, but the door
+    to silent edits was opened."""
+    from trytond import backend
+    if backend.name not in TRIGGERS:
+        return []
+    cursor = connection.cursor()
+    cursor.execute(TRIGGERS[backend.name])
+    present = {name for name, in cursor.fetchall()}
+    return [chain.Problem('*', 0, 'trigger',
+            'append-only trigger %s is missing or disabled' % name)
+        for name in sorted(EXPECTED_TRIGGERS[backend.name] - present)]
+
+
 def verify(connection, progress=None):
     """Verify every chain; return (number of chains, number of entries,
     list of chain.Problem).  ``progress``: callable(entries read) or
@@ -65,7 +92,7 @@ def verify(connection, progress=None):
     cursor = connection.cursor()
     cursor.execute(HEADS)
     heads = {k: (int(s or 0), h) for k, s, h in cursor.fetchall()}
-    problems, counted = [], [0]
+    problems, counted = check_triggers(connection), [0]
 
     def counting(entries):
         for entry in entries:

@@ -4,7 +4,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelView, Workflow
 from trytond.pool import Pool, PoolMeta
 
-from .exceptions import ProductionIssuedError
+from .exceptions import ProductionInputsNotIssuedError, ProductionIssuedError
 from .ledger import LedgerStateMixin
 
 
@@ -75,3 +75,33 @@ class Production(LedgerStateMixin, metaclass=PoolMeta):
     def draft(cls, productions):
         cls.check_not_issued(productions)
         super().draft(productions)
+
+    @classmethod
+    def check_inputs_issued(cls, productions):
+        """Raise :class:`ProductionInputsNotIssuedError` if an input of
+        ``productions`` with a quantity is neither done nor cancelled.
+
+        Tryton's ``run`` does every remaining input move: material would
+        leave the storage without a request, approval, scan or keeper.  Here
+        inputs leave only through issue requests (or are cancelled)."""
+        for production in productions:
+            for move in production.inputs:
+                if move.quantity and move.state not in {'done', 'cancelled'}:
+                    raise ProductionInputsNotIssuedError(gettext(
+                            'zt_inventory.msg_production_inputs_not_issued',
+                            production=production.rec_name,
+                            product=move.product.rec_name))
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('running')
+    def run(cls, productions):
+        cls.check_inputs_issued(productions)
+        super().run(productions)
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('done')
+    def do(cls, productions):
+        cls.check_inputs_issued(productions)
+        super().do(productions)

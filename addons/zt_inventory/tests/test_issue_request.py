@@ -3,14 +3,16 @@
 """Issuing approved requests: scan, stock moves, account move, refusals."""
 from decimal import Decimal
 
+from trytond.model.exceptions import AccessError
 from trytond.modules.zt_inventory.exceptions import (
-    ActorError, ApprovalRequiredError, ProductionIssuedError,
+    ActorError, ApprovalRequiredError, ProductionInputsNotIssuedError,
+    ProductionIssuedError,
     RequestStateError, ScanError, SegregationOfDutiesError,
     StockUnavailableError)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
-from .tools import GTIN_B, DBTestCase, World, gtin
+from .tools import GTIN_B, DBTestCase, World, acting, gtin, savepoint
 
 
 class IssueRequestTestCase(DBTestCase):
@@ -206,3 +208,33 @@ class IssueRequestTestCase(DBTestCase):
         other = w.create_production()
         Production.cancel([other])
         self.assertEqual(other.state, 'cancelled')
+
+    @with_transaction()
+    def test_production_runs_only_on_issued_inputs(self):
+        "Running a production cannot consume inputs that were not issued"
+        pool = Pool()
+        Production = pool.get('production')
+        Move = pool.get('stock.move')
+        w = World.build()
+        stock = w.stock(w.mat_b)
+        Production.assign_try([w.production])
+        with self.assertRaises(ProductionInputsNotIssuedError), savepoint():
+            Production.run([w.production])
+        self.assertEqual(w.stock(w.mat_b), stock)
+        self.assertEqual(w.done_moves(), [])
+        # once every input is issued or cancelled, it runs
+        Move.cancel([m for m in Production(w.production.id).inputs
+                if m.state != 'done'])
+        Production.run([w.production])
+        self.assertEqual(Production(w.production.id).state, 'running')
+
+    @with_transaction()
+    def test_keeper_cannot_write_move_costs(self):
+        "A keeper may not write the unit price or cost of a stock move"
+        Move = Pool().get('stock.move')
+        w = World.build()
+        move = w.production.inputs[0]
+        for field in ['unit_price', 'cost_price']:
+            with self.subTest(field=field), acting(w.keeper), \
+                    self.assertRaises(AccessError), savepoint():
+                Move.write([move], {field: Decimal(0)})

@@ -315,4 +315,25 @@ class ZtInventoryTestCase(ModuleTestCase):
         self.assertEqual(copy.state, 'draft')
         self.assertFalse(copy.approvals)
 
+    @with_transaction()
+    def test_c2_location_change_recorded(self):
+        "C2: a location change after approval resets it, old and new kept"
+        pool = Pool()
+        Request = pool.get('zt.issue.request')
+        Location = pool.get('stock.location')
+        w = self.world()
+        request = w.approved_request([(w.mat_b, 10)])
+        shelf, = Location.create([{
+                    'name': "Shelf", 'type': 'storage',
+                    'parent': w.storage.id}])
+        with acting(w.requester):
+            Request.write([request], {'from_location': shelf.id})
+        request = Request(request.id)
+        self.assertEqual(request.state, 'waiting')
+        reset, = [h for h in request.history
+            if h.action == 'approvals_reset']
+        self.assertEqual(json.loads(reset.details),
+            {'from_location': [w.storage.id, shelf.id]})
+
+
 del ModuleTestCase

@@ -33,12 +33,14 @@ class VerifyTestCase(DBTestCase):
         for statement in statements:
             cursor.execute(statement)
 
-    def problems(self):
-        "Return verify's problems as (sequence, kind), and its counts."
+    def problems(self, triggers=False):
+        """Return verify's problems as (sequence, kind); those about the
+        triggers (that the tampering dropped) only if ``triggers``."""
         chains, entries, problems = ledger_verify.verify(
             Transaction().connection)
         self.assertGreater(entries, 5)
-        return [(p.sequence, p.kind) for p in problems]
+        return [(p.sequence, p.kind) for p in problems
+            if triggers or p.kind != 'trigger']
 
     def middle(self):
         "The id and sequence of an entry in the middle of the first chain."
@@ -54,6 +56,15 @@ class VerifyTestCase(DBTestCase):
         "An untouched ledger verifies"
         self.world()
         self.assertEqual(self.problems(), [])
+
+    @with_transaction()
+    def test_dropped_trigger(self):
+        "Triggers dropped or disabled, nothing else touched: named"
+        self.world()
+        self.sql()
+        problems = self.problems(triggers=True)
+        self.assertEqual({k for _, k in problems}, {'trigger'})
+        self.assertEqual(len(problems), 2)
 
     @with_transaction()
     def test_edited_payload(self):
