@@ -399,7 +399,9 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         pool = Pool()
         Approval = pool.get('zt.issue.request.approval')
         History = pool.get('zt.issue.request.history')
-        get_actor_of(requests)
+        for request in requests:
+            # Every step is traced to a person: refuse an actor without one
+            get_actor(request.company)
         Approval.write(
             [a for r in requests for a in r.approvals if a.valid],
             {'valid': False})
@@ -479,8 +481,3 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                         'zt_inventory.msg_issue_request_approval_required',
                         request=request.rec_name,
                         level=gettext('zt_inventory.msg_level_%s' % level)))
-
-
-def get_actor_of(requests):
-    "Return the actor of each request's company, checking each one."
-    return [get_actor(r.company) for r in requests]
