@@ -204,12 +204,12 @@ class IssueRequest(metaclass=PoolMeta):
     def approve(cls, requests):
         "Move requests whose every required level approved to approved."
         for request in requests:
-            if request.missing_level():
+            level = request.missing_level()
+            if level:
                 raise RequestStateError(gettext(
                         'zt_inventory.msg_issue_request_approval_required',
                         request=request.rec_name,
-                        level=gettext('zt_inventory.msg_level_%s'
-                            % request.missing_level())))
+                        level=gettext('zt_inventory.msg_level_%s' % level)))
 
     @classmethod
     @Workflow.transition('rejected')

@@ -95,8 +95,14 @@ class IssueRequestLine(ModelSQL, ModelView):
     @classmethod
     def snapshot_cost(cls, lines):
         "Store each line's current cost price as its unit cost."
+        by_cost = {}
         for line in lines:
-            cls.write([line], {'unit_cost': line.current_cost()})
+            by_cost.setdefault(line.current_cost(), []).append(line)
+        actions = []
+        for cost, same in by_cost.items():
+            actions.extend([same, {'unit_cost': cost}])
+        if actions:
+            cls.write(*actions)
 
     @classmethod
     def create(cls, vlist):

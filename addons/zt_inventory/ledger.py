@@ -55,17 +55,41 @@ def plain(value):
     return json.loads(dumps(value))
 
 
-def _check_append(model_name, mode):
-    if mode == 'delete' or not Transaction().context.get(APPEND_CONTEXT):
-        raise LedgerAppendOnlyError(gettext(
-                'zt_inventory.msg_ledger_append_only',
-                model=model_name))
+class AppendOnlyMixin:
+    """Records created by ``append`` alone (its context flag, which RPC
+    cannot set), never written (unless ``_append_writable``) nor deleted, by
+    any user including root."""
+    __slots__ = ()
+    # The chain head moves with each append; entries never change.
+    _append_writable = False
+
+    @classmethod
+    def _check_append(cls, mode):
+        if (mode == 'delete'
+                or (mode == 'write' and not cls._append_writable)
+                or not Transaction().context.get(APPEND_CONTEXT)):
+            raise LedgerAppendOnlyError(gettext(
+                    'zt_inventory.msg_ledger_append_only',
+                    model=cls.__name__))
+
+    @classmethod
+    def preprocess_values(cls, mode, values):
+        # Refused before the insert: check_modification runs after it.
+        cls._check_append(mode)
+        return super().preprocess_values(mode, values)
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        cls._check_append(mode)
 
 
-class LedgerChain(ModelSQL, ModelView):
+class LedgerChain(AppendOnlyMixin, ModelSQL, ModelView):
     "Ledger Chain"
     __name__ = 'zt.ledger.chain'
     __string__ = "Ledger Chain"
+    _append_writable = True
     _rec_name = 'key'
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True,
@@ -88,18 +112,6 @@ class LedgerChain(ModelSQL, ModelView):
                 'zt_inventory.msg_ledger_chain_key_unique'),
             ]
         cls._order = [('key', 'ASC'), ('id', 'ASC')]
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        # Refused before the insert: check_modification runs after it.
-        _check_append(cls.__name__, mode)
-        return super().preprocess_values(mode, values)
-
-    @classmethod
-    def check_modification(cls, mode, chains, values=None, external=False):
-        super().check_modification(
-            mode, chains, values=values, external=external)
-        _check_append(cls.__name__, mode)
 
     @classmethod
     def get_locked(cls, company, warehouse):
@@ -134,7 +146,7 @@ class LedgerChain(ModelSQL, ModelView):
         return chain, (sequence or 0, hash_ or ledger_chain.GENESIS)
 
 
-class LedgerEntry(ModelSQL, ModelView):
+class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
     "Ledger Entry"
     __name__ = 'zt.ledger.entry'
     __string__ = "Ledger Entry"
@@ -191,21 +203,6 @@ class LedgerEntry(ModelSQL, ModelView):
                 cursor.execute('CREATE TRIGGER IF NOT EXISTS "%s" %s ON "%s" '
                     "BEGIN SELECT RAISE(ABORT, '%s'); END"
                     % (name, when, table, TRIGGER_MESSAGE))
-
-    @classmethod
-    def preprocess_values(cls, mode, values):
-        # Refused before the insert: check_modification runs after it.
-        _check_append(cls.__name__, mode if mode == 'create' else 'delete')
-        return super().preprocess_values(mode, values)
-
-    @classmethod
-    def check_modification(cls, mode, entries, values=None, external=False):
-        super().check_modification(
-            mode, entries, values=values, external=external)
-        if mode == 'create':
-            _check_append(cls.__name__, mode)
-        else:
-            _check_append(cls.__name__, 'delete')
 
     @classmethod
     def append(cls, events):
