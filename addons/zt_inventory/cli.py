@@ -28,6 +28,34 @@ def build_parser():
         "recompute its chain; exit 0 when all holds, 1 and the broken "
         "entries otherwise.")
     add_database_options(verify)
+    verify.add_argument('--anchors', dest='anchor_file', metavar='FILE',
+        help="also check the signed anchors of this anchor file (a copy "
+        "kept out of the server's reach)")
+    keygen = commands.add_parser('keygen',
+        help="create the Ed25519 key that signs the ledger anchors",
+        description="Create a new Ed25519 private key in PATH (PEM, mode "
+        "0600; an existing file is never overwritten) and print its public "
+        "key.  Set [zt_inventory] ledger_key to PATH.")
+    keygen.add_argument('-o', '--output', dest='path', required=True,
+        metavar='PATH', help="file of the new private key")
+    anchor = commands.add_parser('anchor',
+        help="sign and record the head of every ledger chain",
+        description="Sign the head of every ledger chain with the key of "
+        "[zt_inventory] ledger_key, record the anchors in the database and "
+        "append them to [zt_inventory] anchor_file (what the daily cron "
+        "task does).")
+    add_database_options(anchor)
+    trace = commands.add_parser('trace',
+        help="print the chain of custody of a product or a lot",
+        description="Print every ledger entry of the stock moves of the "
+        "product (and lot) in time order: quantity, locations, document, "
+        "person, device and the entry's hash (recomputed).")
+    add_database_options(trace)
+    trace.add_argument('--product', required=True, metavar='CODE',
+        help="the product's code")
+    trace.add_argument('--lot', metavar='LOT', help="the lot's number")
+    trace.add_argument('--format', choices=['table', 'json'],
+        default='table', help="output format (default: table)")
     return parser
 
 
@@ -39,6 +67,43 @@ def add_database_options(parser):
         metavar='DATABASE', help="name of the database")
 
 
+def keygen(path, out=sys.stdout, err=sys.stderr):
+    """Run ``ztinv keygen``: create the anchor signing key in ``path``
+    and print its public key (hex); return the exit code."""
+    from .anchor_sign import generate_key, public_key_text
+    try:
+        key = generate_key(path)
+    except FileExistsError:
+        print("ztinv keygen: error: %s exists; a key is never overwritten"
+            % path, file=err)
+        return 1
+    except OSError as error:
+        print("ztinv keygen: error: %s: %s" % (path, error), file=err)
+        return 1
+    print(public_key_text(key), file=out)
+    return 0
+
+
+def anchor(config_file, database, out=sys.stdout, err=sys.stderr):
+    """Run ``ztinv anchor``: anchor every chain head of ``database`` as
+    root, committed; print one line per anchor; return the exit code."""
+    from trytond import config
+    config.update_etc(config_file)
+    from trytond.exceptions import UserError
+
+    from .ledger_anchor import anchor_database
+    try:
+        anchors = anchor_database(database)
+    except UserError as error:
+        print("ztinv anchor: error: %s" % error.message, file=err)
+        return 1
+    for a in anchors:
+        print("anchor chain %s head %s %s at %s" % (
+                a.chain, a.sequence, a.hash, a.timestamp), file=out)
+    print("anchor: %d chain head(s) signed" % len(anchors), file=out)
+    return 0
+
+
 def main(argv=None):
     "Entry point of the ``ztinv`` console script."
     options = build_parser().parse_args(argv)
@@ -47,7 +112,16 @@ def main(argv=None):
         sys.exit(run(options.config_file, options.database, options.serve))
     elif options.command == 'verify':
         from .ledger_verify import main as verify
-        sys.exit(verify(options.config_file, options.database))
+        sys.exit(verify(options.config_file, options.database,
+                anchor_file=options.anchor_file))
+    elif options.command == 'keygen':
+        sys.exit(keygen(options.path))
+    elif options.command == 'anchor':
+        sys.exit(anchor(options.config_file, options.database))
+    elif options.command == 'trace':
+        from .ledger_trace import main as trace
+        sys.exit(trace(options.config_file, options.database,
+                options.product, options.lot, options.format))
 
 
 if __name__ == '__main__':

@@ -44,5 +44,9 @@ class LedgerAppendOnlyError(AccessError):
     "A ledger entry or chain is written or deleted outside of an append."
 
 
+class LedgerAnchorError(UserError):
+    "The ledger heads cannot be anchored: signing key or anchor file."
+
+
 class ProductionInputsNotIssuedError(UserError):
     "A production would consume inputs that no issue request issued."

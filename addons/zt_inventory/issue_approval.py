@@ -10,9 +10,9 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import approval as approval_rules
 from .company import get_actor, in_group
-from .exceptions import (
-    ActorError, RequestStateError, SegregationOfDutiesError)
+from .exceptions import ActorError, RequestStateError, SegregationOfDutiesError
 from .ledger import plain
+from .refusal import recorded
 from .trace import dumps, utc_now
 
 LEVEL_GROUPS = {
@@ -155,6 +155,7 @@ class IssueRequest(metaclass=PoolMeta):
                     requester=request.requested_by.rec_name))
 
     @classmethod
+    @recorded
     @without_check_access
     def decide_all(cls, requests, decision, comment=None):
         """Record the actor's ``decision`` ('approved' or 'rejected') on the

@@ -15,6 +15,7 @@ from . import approval as approval_rules
 from .company import get_actor
 from .exceptions import (
     ApprovalRequiredError, BOMExceededError, RequestStateError)
+from .refusal import recorded
 from .trace import utc_now
 from .workflow_fields import check_line_actions, check_workflow_fields
 
@@ -230,6 +231,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         return approval_rules.next_level(self.required_levels(), approved)
 
     @classmethod
+    @recorded
     def create(cls, vlist):
         pool = Pool()
         Configuration = pool.get('zt.inventory.configuration')
@@ -259,6 +261,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         return super().copy(requests, default=default)
 
     @classmethod
+    @recorded
     def check_modification(cls, mode, requests, values=None, external=False):
         super().check_modification(
             mode, requests, values=values, external=external)
@@ -393,6 +396,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                             production=production.rec_name))
 
     @classmethod
+    @recorded
     @ModelView.button
     @Workflow.transition('draft')
     def draft(cls, requests):
@@ -408,6 +412,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         History.record(requests, 'draft')
 
     @classmethod
+    @recorded
     @ModelView.button
     @Workflow.transition('waiting')
     def wait(cls, requests):
@@ -448,6 +453,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         pass
 
     @classmethod
+    @recorded
     @ModelView.button
     @Workflow.transition('cancelled')
     def cancel(cls, requests):

@@ -12,6 +12,7 @@ from trytond.transaction import Transaction
 from .exceptions import RequestStateError
 from .issue_request import (
     EDITABLE_STATES, LINE_TRACKED_FIELDS, LINE_WORKFLOW_FIELDS)
+from .refusal import recorded
 from .workflow_fields import check_workflow_fields
 
 
@@ -105,6 +106,7 @@ class IssueRequestLine(ModelSQL, ModelView):
             cls.write(*actions)
 
     @classmethod
+    @recorded
     def create(cls, vlist):
         if Transaction().check_access:
             for values in vlist:
@@ -119,6 +121,7 @@ class IssueRequestLine(ModelSQL, ModelView):
         return super().copy(lines, default=default)
 
     @classmethod
+    @recorded
     def check_modification(cls, mode, lines, values=None, external=False):
         super().check_modification(
             mode, lines, values=values, external=external)

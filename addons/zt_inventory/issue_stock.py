@@ -6,7 +6,6 @@ transaction, so that continental valuation posts the account move."""
 from collections import Counter
 
 from sql import For, Literal
-
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
@@ -17,9 +16,9 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from . import barcode
 from .company import get_actor, in_group
 from .exceptions import (
-    ActorError, ScanError, SegregationOfDutiesError,
-    StockUnavailableError)
+    ActorError, ScanError, SegregationOfDutiesError, StockUnavailableError)
 from .issue_approval import RequestTraceMixin
+from .refusal import recorded
 from .trace import dumps, utc_now
 
 
@@ -159,6 +158,7 @@ class IssueRequest(metaclass=PoolMeta):
                 for_=For('UPDATE')))
 
     @classmethod
+    @recorded
     @without_check_access
     def issue_scanned(cls, requests, text):
         """Issue ``requests`` after verifying the scan ``text``: the entry
@@ -185,6 +185,7 @@ class IssueRequest(metaclass=PoolMeta):
                         request=request.rec_name))
 
     @classmethod
+    @recorded
     @without_check_access
     def do(cls, requests):
         """Issue the material of ``requests`` (the lowest-level 'done').

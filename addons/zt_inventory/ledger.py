@@ -21,6 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 
 from . import chain as ledger_chain
 from .exceptions import LedgerAppendOnlyError
+from .refusal import refused
 from .trace import dumps
 
 # Set by append alone; RPC strips context keys starting with '_'.
@@ -64,25 +65,28 @@ class AppendOnlyMixin:
     _append_writable = False
 
     @classmethod
-    def _check_append(cls, mode):
+    def _check_append(cls, mode, records=None):
         if (mode == 'delete'
                 or (mode == 'write' and not cls._append_writable)
                 or not Transaction().context.get(APPEND_CONTEXT)):
-            raise LedgerAppendOnlyError(gettext(
-                    'zt_inventory.msg_ledger_append_only',
-                    model=cls.__name__))
+            raise refused(LedgerAppendOnlyError(gettext(
+                        'zt_inventory.msg_ledger_append_only',
+                        model=cls.__name__)), records or [],
+                model=cls.__name__)
 
     @classmethod
     def preprocess_values(cls, mode, values):
-        # Refused before the insert: check_modification runs after it.
-        cls._check_append(mode)
+        # A creation is refused before the insert: check_modification runs
+        # after it; a write or a delete there, with the records.
+        if mode == 'create':
+            cls._check_append(mode)
         return super().preprocess_values(mode, values)
 
     @classmethod
     def check_modification(cls, mode, records, values=None, external=False):
         super().check_modification(
             mode, records, values=values, external=external)
-        cls._check_append(mode)
+        cls._check_append(mode, records)
 
 
 class LedgerChain(AppendOnlyMixin, ModelSQL, ModelView):

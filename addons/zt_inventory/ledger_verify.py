@@ -4,14 +4,17 @@
 
 It reads the rows with plain SQL through trytond's backend (no ORM, no
 access rules, no cache), so that it sees what an attacker with database
-access left, and checks them with :func:`chain.verify_chain`.  It also
-checks that each chain's stored head is its last entry.
+access left, and checks them with :func:`chain.verify_chain` (SQLite) or
+its fast equivalent on COPY text, :mod:`chain_copy`, in several processes
+for a large ledger (PostgreSQL, :mod:`verify_copy`).  It also checks that
+each chain's stored head is its last entry.
 """
+import os
 import sys
 import time
 from itertools import groupby
 
-from . import chain
+from . import anchor_verify, chain, ledger_state, verify_copy
 
 COLUMNS = ('c.key', 'e.sequence', 'e.event', 'e.model', 'e.record',
     'e.payload', 'e."user"', 'e.employee', 'e.device', 'e.timestamp',
@@ -19,7 +22,8 @@ COLUMNS = ('c.key', 'e.sequence', 'e.event', 'e.model', 'e.record',
 QUERY = ('SELECT %s FROM zt_ledger_entry AS e '
     'JOIN zt_ledger_chain AS c ON c.id = e.chain '
     'ORDER BY c.key, e.sequence, e.id' % ', '.join(COLUMNS))
-HEADS = 'SELECT key, head_sequence, head_hash FROM zt_ledger_chain'
+CHAINS = ('SELECT key, id, head_sequence, head_hash FROM zt_ledger_chain '
+    'ORDER BY key, id')
 # The append-only triggers that ledger.py creates, by backend.
 TRIGGERS = {
     'postgresql': ("SELECT tgname FROM pg_trigger WHERE tgrelid = "
@@ -85,14 +89,46 @@ def check_triggers(connection):
         for name in sorted(EXPECTED_TRIGGERS[backend.name] - present)]
 
 
-def verify(connection, progress=None):
+def verify(connection, progress=None, jobs=1):
     """Verify every chain; return (number of chains, number of entries,
     list of chain.Problem).  ``progress``: callable(entries read) or
-    None."""
+    None.  ``jobs``: processes that may share the reading and hashing
+    (PostgreSQL, large ledger, see verify_copy.check)."""
     cursor = connection.cursor()
-    cursor.execute(HEADS)
-    heads = {k: (int(s or 0), h) for k, s, h in cursor.fetchall()}
-    problems, counted = check_triggers(connection), [0]
+    cursor.execute(CHAINS)
+    heads, ids = {}, {}
+    for key, id_, sequence, hash_ in cursor.fetchall():
+        heads[key] = (int(sequence or 0), hash_)
+        ids.setdefault(key, []).append(id_)
+    problems, counted, seen = check_triggers(connection), 0, set()
+    if hasattr(cursor, 'copy'):
+        checked = verify_copy.check(
+            connection, list(ids.items()), progress, jobs)
+    else:
+        checked = checked_rows(connection, progress)
+    for key, chain_problems, entries, last in checked:
+        if not entries:
+            continue
+        seen.add(key)
+        counted += entries
+        problems.extend(chain_problems)
+        if key in heads and heads[key] != last:
+            problems.append(chain.Problem(key, last[0], 'head',
+                    'stored head %s %s, last entry %s %s' % (
+                        *heads[key], *last)))
+    for key in heads:
+        if key not in seen and heads[key][0]:
+            problems.append(chain.Problem(key, heads[key][0], 'head',
+                    'the chain has no entries left'))
+    problems.extend(compare_records(connection))
+    return len(heads), counted, problems
+
+
+def checked_rows(connection, progress=None):
+    """Yield (key, problems, number of entries, (sequence, hash) of the
+    last entry) for each chain with entries, in key order: :func:`rows`
+    checked by :func:`chain.verify_chain`, the reference (SQLite)."""
+    counted = [0]
 
     def counting(entries):
         for entry in entries:
@@ -101,38 +137,41 @@ def verify(connection, progress=None):
                 progress(counted[0])
             yield entry
 
-    seen = set()
     for key, entries in groupby(counting(rows(connection)),
             key=lambda e: e.chain):
         entries = list(entries)
-        seen.add(key)
-        problems.extend(chain.verify_chain(entries, chain=key))
         last = entries[-1]
-        if key in heads and heads[key] != (last.sequence, last.hash):
-            problems.append(chain.Problem(key, last.sequence, 'head',
-                    'stored head %s %s, last entry %s %s' % (
-                        *heads[key], last.sequence, last.hash)))
-    for key in set(heads) - seen:
-        if heads[key][0]:
-            problems.append(chain.Problem(key, heads[key][0], 'head',
-                    'the chain has no entries left'))
-    return len(heads), counted[0], problems
+        yield (key, chain.verify_chain(entries, chain=key), len(entries),
+            (last.sequence, last.hash))
 
 
-def main(config_file, database, out=sys.stdout, err=sys.stderr):
+def compare_records(connection):
+    """Return the problems (list of chain.Problem of kind 'record') of
+    stock records that differ from the last state their ledger entries
+    record (see ledger_state)."""
+    from trytond import backend
+    return ledger_state.compare(connection,
+        placeholder='?' if backend.name == 'sqlite' else '%s')
+
+
+def main(config_file, database, out=sys.stdout, err=sys.stderr,
+        anchor_file=None):
     """Run ``ztinv verify``; return the exit code: 0 when every chain
-    holds, 1 otherwise (each problem is printed)."""
+    holds, 1 otherwise (each problem is printed).  The signed anchors of
+    the database and of ``anchor_file`` (path or None) are checked too."""
     started = time.monotonic()
     connection = connect(config_file, database)
     try:
         chains, entries, problems = verify(connection,
             progress=lambda n: print("verify: %d entries read" % n,
-                file=err, flush=True))
+                file=err, flush=True), jobs=os.cpu_count() or 1)
+        anchors = anchor_verify.check(connection, anchor_file)
+        problems += anchors.problems
     finally:
         connection.close()
     for problem in problems:
         print("BROKEN chain %s entry %s: %s: %s" % problem, file=out)
-    print("verify: %d chain(s), %d entries, %d problem(s) in %.1f s" % (
-            chains, entries, len(problems), time.monotonic() - started),
-        file=out)
+    print("verify: %d chain(s), %d entries, %s, %d problem(s) in %.1f s" % (
+            chains, entries, anchor_verify.summary(anchors), len(problems),
+            time.monotonic() - started), file=out)
     return 1 if problems else 0

@@ -6,6 +6,7 @@ from trytond.pool import Pool, PoolMeta
 
 from .exceptions import ProductionInputsNotIssuedError, ProductionIssuedError
 from .ledger import LedgerStateMixin
+from .refusal import recorded
 
 
 class Production(LedgerStateMixin, metaclass=PoolMeta):
@@ -45,6 +46,7 @@ class Production(LedgerStateMixin, metaclass=PoolMeta):
         return needs
 
     @classmethod
+    @recorded
     def check_not_issued(cls, productions):
         """Raise :class:`ProductionIssuedError` if material was issued to one
         of ``productions`` by an issue request."""
@@ -77,6 +79,7 @@ class Production(LedgerStateMixin, metaclass=PoolMeta):
         super().draft(productions)
 
     @classmethod
+    @recorded
     def check_inputs_issued(cls, productions):
         """Raise :class:`ProductionInputsNotIssuedError` if an input of
         ``productions`` with a quantity is neither done nor cancelled.

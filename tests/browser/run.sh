@@ -60,6 +60,8 @@ mkdir -p "$TMP/db"
 sed -e "s|@ROOT@|$ROOT|g" \
     -e "s|^listen = .*|listen = 127.0.0.1:$PORT|" \
     -e "s|^path = .*|path = $TMP/db|" \
+    -e "s|^ledger_key = .*|ledger_key = $TMP/zt-ledger.pem|" \
+    -e "s|^anchor_file = .*|anchor_file = $TMP/zt-ledger-anchors.jsonl|" \
     "$ROOT/config/demo.conf.in" > "$CONF"
 
 echo "browser: building database $DB"

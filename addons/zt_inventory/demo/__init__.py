@@ -5,10 +5,13 @@ import os
 import sys
 import time
 
-from . import server
+from . import anchors, server
 from .server import DemoError
 
 __all__ = ['run']
+
+# The servo motor of step b: received in lots, issued to a production.
+TRACED_PRODUCT = 'RM-2001'
 
 
 def step(text):
@@ -28,6 +31,7 @@ def run(config_file, database, serve=True):
         settings = server.read_settings(config_file)
         step("[1/5] creating database %s" % server.create_database(
                 settings, database))
+        anchors.prepare()
         step("[2/5] activating zt_inventory and its dependencies, "
             "loading zh_CN (trytond-admin, about a minute)")
         server.activate_modules(config_file, database)
@@ -45,9 +49,17 @@ def run(config_file, database, serve=True):
         from . import scenario
         scenario.play(settings, database, info)
         step("")
-        step("Ledger: ztinv verify -c %s -d %s" % (config_file, database))
-        if verify(config_file, database):
+        anchor_file = anchors.anchor(config_file, database)
+        step("Ledger: ztinv verify -c %s -d %s%s" % (config_file, database,
+                ' --anchors %s' % anchor_file if anchor_file else ''))
+        if verify(config_file, database, anchor_file):
             raise DemoError("the ledger of the demo does not verify")
+        step("")
+        step("Chain of custody: ztinv trace -c %s -d %s --product %s"
+            % (config_file, database, TRACED_PRODUCT))
+        if trace(config_file, database, TRACED_PRODUCT):
+            raise DemoError("the trace of %s shows a broken entry"
+                % TRACED_PRODUCT)
         print_logins(url, database)
         step("demo ready in %.0f s" % (time.monotonic() - started))
         if not serve:
@@ -63,10 +75,16 @@ def run(config_file, database, serve=True):
         server.stop_server(process)
 
 
-def verify(config_file, database):
+def trace(config_file, database, product):
+    "Print the result of ``ztinv trace``; return its exit code."
+    from ..ledger_trace import main
+    return main(config_file, database, product)
+
+
+def verify(config_file, database, anchor_file=None):
     "Print the result of ``ztinv verify``; return its exit code."
     from ..ledger_verify import main
-    return main(config_file, database)
+    return main(config_file, database, anchor_file=anchor_file)
 
 
 def print_logins(url, database):

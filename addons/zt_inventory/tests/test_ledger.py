@@ -135,6 +135,47 @@ class LedgerTestCase(DBTestCase):
         self.assertChainsVerify()
 
     @with_transaction()
+    def test_shipment_transitions(self):
+        "Each transition of an internal shipment: one entry, old and new"
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Shipment = pool.get('stock.shipment.internal')
+        w = World.build()
+        shelf, = Location.create([{
+                    'name': "Shelf", 'code': 'SHELF', 'type': 'storage',
+                    'parent': w.storage.id}])
+        shipment, = Shipment.create([{
+                    'company': w.company.id,
+                    'from_location': w.storage.id,
+                    'to_location': shelf.id,
+                    'moves': [('create', [{
+                                    'product': w.mat_b.id,
+                                    'unit': w.unit.id,
+                                    'quantity': 2,
+                                    'from_location': w.storage.id,
+                                    'to_location': shelf.id,
+                                    'company': w.company.id,
+                                    }])],
+                    }])
+        Shipment.wait([shipment])
+        Shipment.assign_try([shipment])
+        self.assertEqual(shipment.state, 'assigned')
+        Shipment.do([shipment])
+        self.assertEqual(events_of(shipment), [
+                'stock.shipment.internal.waiting',
+                'stock.shipment.internal.assigned',
+                'stock.shipment.internal.done'])
+        Entry = pool.get('zt.ledger.entry')
+        entry, = Entry.search(
+            [('event', '=', 'stock.shipment.internal.done')])
+        payload = json.loads(entry.payload)
+        self.assertEqual(payload['state'], ['assigned', 'done'])
+        self.assertEqual(payload['moves'], [m.id for m in shipment.moves])
+        self.assertEqual(payload['reference'], shipment.rec_name)
+        self.assertEqual(entry.chain.warehouse, w.warehouse)
+        self.assertChainsVerify()
+
+    @with_transaction()
     def test_move_changed(self):
         "Changes of an assigned and a done move: old and new values"
         pool = Pool()

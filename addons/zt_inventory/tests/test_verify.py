@@ -133,4 +133,90 @@ class VerifyTestCase(DBTestCase):
         self.sql('DELETE FROM zt_ledger_entry WHERE sequence >= %s '
             'AND chain = (SELECT MIN(chain) FROM zt_ledger_entry)'
             % (last - 1))
-        self.assertEqual(self.problems(), [(last - 2, 'head')])
+        problems = self.problems()
+        self.assertEqual(problems[0], (last - 2, 'head'))
+        # The records moved on from what the surviving entries say.
+        self.assertEqual({k for _, k in problems[1:]}, {'record'})
+
+    def records(self):
+        "Return verify's problems about records, as (chain, detail)."
+        chains, entries, problems = ledger_verify.verify(
+            Transaction().connection)
+        return [(p.chain, p.detail) for p in problems if p.kind == 'record']
+
+    def issued_move(self, w):
+        "The id of a done move issued by the world's request."
+        move, = w.done_moves()
+        return move.id
+
+    @with_transaction()
+    def test_records_untouched(self):
+        "Untouched records agree with the ledger"
+        w = self.world()
+        self.assertTrue(w.done_moves())
+        self.assertEqual(self.records(), [])
+
+    @with_transaction()
+    def test_done_move_quantity(self):
+        "A done move's quantity changed with SQL: model, id, field, values"
+        w = self.world()
+        move = self.issued_move(w)
+        self.sql('UPDATE stock_move SET quantity = 2 WHERE id = %s' % move)
+        (key, detail), = self.records()
+        self.assertEqual(detail,
+            'stock.move %s: field quantity: ledger 3.0, current 2.0' % move)
+        self.assertNotEqual(key, '-')
+
+    @with_transaction()
+    def test_done_move_location(self):
+        "A done move sent elsewhere with SQL: named"
+        w = self.world()
+        move = self.issued_move(w)
+        self.sql('UPDATE stock_move SET to_location = %s WHERE id = %s'
+            % (w.supplier.id, move))
+        (_, detail), = self.records()
+        self.assertIn('stock.move %s: field to_location' % move, detail)
+
+    @with_transaction()
+    def test_deleted_move(self):
+        "A done move deleted with SQL: named as deleted"
+        w = self.world()
+        move = self.issued_move(w)
+        self.sql('DELETE FROM stock_move WHERE id = %s' % move)
+        (_, detail), = self.records()
+        self.assertEqual(detail, 'stock.move %s: deleted (the ledger last '
+            'recorded it done)' % move)
+
+    @with_transaction()
+    def test_inserted_move(self):
+        "A done move inserted with SQL has no ledger entry: named"
+        w = self.world()
+        move = self.issued_move(w)
+        columns = ('product, quantity, internal_quantity, unit, '
+            'from_location, to_location, company, state, effective_date, '
+            'planned_date, currency, unit_price, cost_price, origin')
+        self.sql('INSERT INTO stock_move (%s) SELECT %s FROM stock_move '
+            'WHERE id = %s' % (columns, columns, move))
+        (key, detail), = self.records()
+        self.assertEqual(key, '-')
+        self.assertRegex(detail,
+            r'^stock.move \d+: state done but no ledger entry$')
+
+    @with_transaction()
+    def test_request_state(self):
+        "A done request set back to approved with SQL: named"
+        self.world()
+        self.sql("UPDATE zt_issue_request SET state = 'approved'")
+        (_, detail), = self.records()
+        self.assertRegex(detail, r'^zt.issue.request \d+: field state: '
+            r'ledger done, current approved$')
+
+    @with_transaction()
+    def test_production_state(self):
+        "A production's state changed with SQL: named"
+        w = self.world()
+        self.sql("UPDATE production SET state = 'done' WHERE id = %s"
+            % w.production.id)
+        (_, detail), = self.records()
+        self.assertEqual(detail, 'production %s: field state: ledger '
+            'waiting, current done' % w.production.id)

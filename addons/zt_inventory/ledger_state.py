@@ -1,0 +1,221 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Compare the stock records with the last state their ledger entries record.
+
+Part of ``ztinv verify``: plain SQL through a DB-API connection (no ORM, no
+access rules, no cache), so that it sees a change made behind the ORM's
+back.  The chain check proves the entries are authentic; this check proves
+that the records still say what the entries say.
+
+For each record the ledger knows, the *last* entry (highest id; refusals
+excluded) is compared with the current row:
+
+- stock moves not in draft or staging: state, product, quantity, unit,
+  locations, lot, unit price and effective date (every move event holds
+  the whole move);
+- shipments, inventories (counts) and productions: the state;
+- issue requests: the state that the last recorded action leads to (an
+  'issued' request is done, a 'cancelled' one cancelled...).
+
+A record that the ledger knows but that no longer exists is reported, and
+so is a done (or, for moves, assigned or cancelled) record with no entry at
+all: it was inserted behind the ORM's back.
+"""
+import json
+from decimal import Decimal, InvalidOperation
+
+from .chain import Problem
+
+# Move field -> (column, payload key).
+MOVE_FIELDS = [
+    ('state', 'state', 'state'),
+    ('product', 'product', 'product_id'),
+    ('quantity', 'quantity', 'quantity'),
+    ('unit', 'unit', 'unit_id'),
+    ('from_location', 'from_location', 'from_location_id'),
+    ('to_location', 'to_location', 'to_location_id'),
+    ('lot', 'lot', 'lot_id'),
+    ('unit_price', 'unit_price', 'unit_price'),
+    ('effective_date', 'effective_date', 'effective_date'),
+    ]
+# States whose changes the ledger does not record (see stock.Move.on_write).
+MOVE_UNTRACKED_STATES = {'draft', 'staging'}
+# Model -> table of the records whose ledger entries hold {'state': [old,
+# new]} (ledger.LedgerStateMixin).
+STATE_TABLES = {
+    'stock.shipment.in': 'stock_shipment_in',
+    'stock.shipment.in.return': 'stock_shipment_in_return',
+    'stock.shipment.out': 'stock_shipment_out',
+    'stock.shipment.out.return': 'stock_shipment_out_return',
+    'stock.shipment.internal': 'stock_shipment_internal',
+    'stock.inventory': 'stock_inventory',
+    'production': 'production',
+    }
+# Issue request action (last entry) -> the states the request may be in.
+REQUEST_STATES = {
+    'draft': {'draft'},
+    'submitted': {'waiting'},
+    'approvals_reset': {'waiting'},
+    'approved': {'waiting', 'approved'},
+    'rejected': {'rejected'},
+    'scanned': {'approved'},
+    'issued': {'done'},
+    'cancelled': {'cancelled'},
+    }
+# A record in one of these states must have at least one entry.
+FINAL_STATES = {
+    'stock.move': {'assigned', 'done', 'cancelled'},
+    'zt.issue.request': {'done'},
+    }
+
+LAST_ENTRIES = ('SELECT e.model, e.record, e.event, e.payload, c.key, '
+    'e.sequence FROM zt_ledger_entry AS e '
+    'JOIN zt_ledger_chain AS c ON c.id = e.chain '
+    'JOIN (SELECT MAX(id) AS id FROM zt_ledger_entry '
+    'WHERE model = %s AND event <> %s '
+    'GROUP BY record) AS l ON l.id = e.id')
+
+
+def normalise(value):
+    """Return ``value`` (from a payload or a column) in a form that compares
+    equal whatever the backend returned: numbers as normalised Decimal,
+    dates as ISO text, other values unchanged."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(str(value)).normalize()
+    if hasattr(value, 'isoformat'):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return Decimal(value).normalize()
+        except InvalidOperation:
+            return value
+    return value
+
+
+def _last_entries(cursor, model, placeholder):
+    "Return {record id: (event, payload dict, chain key, sequence)}."
+    cursor.execute(LAST_ENTRIES.replace('%s', placeholder),
+        (model, model + '.refused'))
+    return {int(r): (event, json.loads(payload or '{}'), key, int(seq))
+        for _, r, event, payload, key, seq in cursor.fetchall()}
+
+
+def _rows(cursor, table, columns):
+    "Return {id: {column: value}} of every row of ``table``."
+    cursor.execute('SELECT id, %s FROM "%s"' % (
+            ', '.join('"%s"' % c for c in columns), table))
+    return {int(row[0]): dict(zip(columns, row[1:]))
+        for row in cursor.fetchall()}
+
+
+def _problem(entry, model, record, detail):
+    if entry is None:
+        return Problem('-', 0, 'record', '%s %s: %s' % (model, record, detail))
+    _, _, key, sequence = entry
+    return Problem(key, sequence, 'record',
+        '%s %s: %s' % (model, record, detail))
+
+
+def _differs(entry, model, record, field, ledger, current):
+    return _problem(entry, model, record,
+        'field %s: ledger %s, current %s' % (
+            field, _show(ledger), _show(current)))
+
+
+def _show(value):
+    return 'none' if value is None else str(value)
+
+
+def compare_moves(last, rows):
+    """Return the problems (list of chain.Problem, kind 'record') of stock
+    moves: ``last`` maps move id -> last entry, ``rows`` move id -> current
+    columns (see :data:`MOVE_FIELDS`)."""
+    problems = []
+    for record, entry in sorted(last.items()):
+        row = rows.get(record)
+        if row is None:
+            problems.append(_problem(entry, 'stock.move', record,
+                    'deleted (the ledger last recorded it %s)'
+                    % entry[1].get('state')))
+            continue
+        if row['state'] in MOVE_UNTRACKED_STATES \
+                and entry[1].get('state') in MOVE_UNTRACKED_STATES:
+            continue
+        for field, column, key in MOVE_FIELDS:
+            ledger, current = entry[1].get(key), row[column]
+            if normalise(ledger) != normalise(current):
+                problems.append(_differs(entry, 'stock.move', record, field,
+                        ledger, current))
+    problems.extend(_unrecorded('stock.move', last, rows))
+    return problems
+
+
+def compare_states(model, last, rows):
+    """Return the problems of records of ``model`` whose entries hold
+    ``{'state': [old, new]}``: ``last`` maps id -> last entry, ``rows`` id
+    -> {'state': current}."""
+    problems = []
+    for record, entry in sorted(last.items()):
+        row = rows.get(record)
+        state = entry[1].get('state')
+        ledger = state[-1] if isinstance(state, list) else state
+        if row is None:
+            problems.append(_problem(entry, model, record,
+                    'deleted (the ledger last recorded it %s)' % ledger))
+        elif row['state'] != ledger:
+            problems.append(_differs(entry, model, record, 'state', ledger,
+                    row['state']))
+    problems.extend(_unrecorded(model, last, rows))
+    return problems
+
+
+def compare_requests(last, rows):
+    """Return the problems of issue requests: the state must be one the
+    last recorded action leads to (:data:`REQUEST_STATES`)."""
+    model = 'zt.issue.request'
+    problems = []
+    for record, entry in sorted(last.items()):
+        row = rows.get(record)
+        action = entry[1].get('action')
+        if row is None:
+            problems.append(_problem(entry, model, record,
+                    'deleted (the ledger last recorded %s)' % action))
+            continue
+        expected = REQUEST_STATES.get(action)
+        if expected is not None and row['state'] not in expected:
+            problems.append(_differs(entry, model, record, 'state',
+                    '/'.join(sorted(expected)), row['state']))
+    problems.extend(_unrecorded(model, last, rows))
+    return problems
+
+
+def _unrecorded(model, last, rows):
+    final = FINAL_STATES.get(model, {'done'})
+    return [_problem(None, model, record,
+            'state %s but no ledger entry' % row['state'])
+        for record, row in sorted(rows.items())
+        if record not in last and row['state'] in final]
+
+
+def compare(connection, placeholder='%s'):
+    """Compare every stock move, shipment, inventory, production and issue
+    request with the last state its ledger entries record; return the
+    problems (list of chain.Problem of kind 'record', whose detail names
+    the model, id, field, ledger value and current value).
+
+    ``placeholder``: the DB-API parameter style ('%s' for psycopg, '?' for
+    sqlite3)."""
+    cursor = connection.cursor()
+    problems = compare_moves(
+        _last_entries(cursor, 'stock.move', placeholder),
+        _rows(cursor, 'stock_move', [c for _, c, _ in MOVE_FIELDS]))
+    for model, table in STATE_TABLES.items():
+        problems.extend(compare_states(model,
+                _last_entries(cursor, model, placeholder),
+                _rows(cursor, table, ['state'])))
+    problems.extend(compare_requests(
+            _last_entries(cursor, 'zt.issue.request', placeholder),
+            _rows(cursor, 'zt_issue_request', ['state'])))
+    return problems

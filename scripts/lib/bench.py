@@ -1,0 +1,274 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Copyright (C) 2026 zt-inventory contributors
+"""Driver of scripts/bench: the cost of the ledger, measured in one run.
+
+1. Issue moves (storage to production) in a database with plain Tryton
+   (the modules zt_inventory depends on) and in one with zt_inventory:
+   seconds for each and their ratio (goal: at most 1.2).
+2. ``ztinv verify`` on a generated ledger of ``--entries`` entries against
+   a plain COPY read of the same columns (goal: 1,000,000 in 5 s).
+
+Prints a table, writes var/bench/ledger-<timestamp>.json and drops the
+zt_bench_* databases it created (unless --keep).
+"""
+import argparse
+import configparser
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = ROOT / '.venv' / 'bin'
+OUT = ROOT / 'var' / 'bench'
+MODULE_CFG = ROOT / 'addons' / 'zt_inventory' / 'tryton.cfg'
+MOVES_GOAL = 1.2
+VERIFY_GOAL = 5.0
+
+
+def parse_args(argv=None):
+    "Return the options of scripts/bench (argparse.Namespace)."
+    parser = argparse.ArgumentParser(prog='scripts/bench',
+        description=__doc__.split('\n\n')[0])
+    parser.add_argument('--moves', type=int, default=500, metavar='N',
+        help="issue moves timed per database and run (default 500)")
+    parser.add_argument('--batch', type=int, default=1, metavar='B',
+        help="moves per transaction (default 1: create, do, commit)")
+    parser.add_argument('--entries', type=int, default=1000000,
+        metavar='N', help="generated ledger entries (default 1000000)")
+    parser.add_argument('--chains', type=int, default=4, metavar='K',
+        help="chains (warehouses) the entries are spread on (default 4)")
+    parser.add_argument('--repeat', type=int, default=3, metavar='R',
+        help="timed runs of each measure, the median is reported "
+        "(default 3)")
+    parser.add_argument('--profile', action='store_true',
+        help="profile the ledger database's moves even within the goal")
+    parser.add_argument('--skip-moves', action='store_true')
+    parser.add_argument('--skip-verify', action='store_true')
+    parser.add_argument('--keep', action='store_true',
+        help="keep the zt_bench_* databases")
+    parser.add_argument('--uri', default=os.environ.get(
+            'ZT_BENCH_URI', 'postgresql://postgres@127.0.0.1:5432/'),
+        help="PostgreSQL server (default postgresql://postgres@"
+        "127.0.0.1:5432/, or $ZT_BENCH_URI)")
+    return parser.parse_args(argv)
+
+
+def conninfo(uri, database):
+    "Return ``uri`` (str) with the database name ``database``."
+    return uri.rstrip('/') + '/' + database
+
+
+def dependencies():
+    "Return the modules zt_inventory depends on (list of str)."
+    config = configparser.ConfigParser()
+    config.read(MODULE_CFG)
+    return config.get('tryton', 'depends').split()
+
+
+def write_config(uri):
+    "Write var/bench/trytond.conf for ``uri``; return its path (str)."
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / 'trytond.conf'
+    path.write_text('[database]\nuri = %s\npath = %s\n' % (
+            uri, OUT / 'filestore'))
+    return str(path)
+
+
+def create_databases(uri, config, modules):
+    """Create and activate one database per entry of ``modules`` (dict
+    name -> list of modules) with trytond-admin, in parallel.  Raises
+    RuntimeError if trytond-admin fails."""
+    password = OUT / 'admin-password'
+    password.write_text(secrets.token_hex(16))
+    with psycopg.connect(conninfo(uri, 'postgres'),
+            autocommit=True) as connection:
+        for name in modules:
+            connection.execute(sql.SQL('CREATE DATABASE {} TEMPLATE '
+                    "template0 ENCODING 'UTF8'").format(
+                    sql.Identifier(name)))
+    processes, logs = {}, []
+    for name, names in modules.items():
+        logs.append(open(OUT / ('%s.log' % name), 'w'))
+        log = logs[-1]
+        processes[name] = subprocess.Popen([VENV / 'trytond-admin',
+                '-c', config, '-d', name, '--all',
+                '--activate-dependencies', '-u', *names,
+                '--email', 'admin@example.com'], stdout=log,
+            stderr=subprocess.STDOUT, env=dict(os.environ,
+                TRYTONPASSFILE=str(password)))
+    failed = [name for name, process in processes.items() if process.wait()]
+    password.unlink()
+    for log in logs:
+        log.close()
+    if failed:
+        raise RuntimeError('trytond-admin failed, see %s' % ', '.join(
+                str(OUT / ('%s.log' % name)) for name in failed))
+    for name in modules:
+        (OUT / ('%s.log' % name)).unlink()
+
+
+def drop_databases(uri, names):
+    "Drop the databases ``names`` (iterable of str) if they exist."
+    with psycopg.connect(conninfo(uri, 'postgres'),
+            autocommit=True) as connection:
+        for name in names:
+            connection.execute(sql.SQL(
+                    'DROP DATABASE IF EXISTS {} WITH (FORCE)').format(
+                    sql.Identifier(name)))
+
+
+def run_moves(options, databases, worlds, stamp):
+    "Part 1; return its results (dict)."
+    import bench_moves
+    runs = bench_moves.run(databases, worlds, options.moves, options.batch,
+        options.repeat)
+    plain, ledger = runs['plain']['seconds'], runs['ledger']['seconds']
+    result = {
+        'moves': options.moves,
+        'moves_per_transaction': options.batch,
+        'plain': runs['plain'],
+        'ledger': runs['ledger'],
+        'ratio': ledger / plain,
+        'goal_ratio': MOVES_GOAL,
+        }
+    if options.profile or result['ratio'] > MOVES_GOAL:
+        report = bench_moves.profile(databases['ledger'], worlds['ledger'],
+            options.moves, options.batch)
+        path = OUT / ('profile-%s.txt' % stamp)
+        path.write_text(report)
+        result['profile'] = str(path.relative_to(ROOT))
+    return result
+
+
+def run_verify(options, uri, config, database, world):
+    "Part 2; return its results (dict)."
+    import bench_ledger
+    target = conninfo(uri, database)
+    seconds = bench_ledger.generate(target, world['company'],
+        world['warehouses'], options.entries, 1, os.cpu_count() or 1)
+    entries, row_bytes, payload_bytes = bench_ledger.table_stats(target)
+    result = bench_ledger.run(target, str(VENV / 'ztinv'), config,
+        database, options.repeat)
+    result.update({
+            'generated': options.entries,
+            'generate_s': seconds,
+            'entries': entries,
+            'chains': options.chains,
+            'row_bytes': row_bytes,
+            'payload_bytes': payload_bytes,
+            'model': bench_ledger.MODEL,
+            'ratio': result['verify_s'] / result['copy_s'],
+            'ratio_indexed': result['verify_s'] / result['copy_indexed_s'],
+            'entries_per_s': entries / result['verify_s'],
+            'goal_s_per_million': VERIFY_GOAL,
+            })
+    return result
+
+
+def table(results):
+    "Return the results (dict) as a readable table (str)."
+    lines = ['', 'zt-inventory ledger benchmark, %s, %s CPU(s), %s' % (
+            results['date'], results['nproc'], results['load_note']), '']
+    moves = results.get('moves')
+    if moves:
+        lines += [
+            'Issue moves: %d, %d per transaction (create, do, commit), '
+            'median of %d runs' % (moves['moves'],
+                moves['moves_per_transaction'], results['repeat']),
+            '  %-28s %8.2f s  %6.1f ms/move' % ('plain Tryton',
+                moves['plain']['seconds'],
+                1000 * moves['plain']['seconds'] / moves['moves']),
+            '  %-28s %8.2f s  %6.1f ms/move' % ('with zt_inventory ledger',
+                moves['ledger']['seconds'],
+                1000 * moves['ledger']['seconds'] / moves['moves']),
+            '  %-28s %8.2fx    (goal <= %.1fx)' % ('ratio', moves['ratio'],
+                MOVES_GOAL)]
+        if moves.get('profile'):
+            lines.append('  profile of the ledger run: %s'
+                % moves['profile'])
+        lines.append('')
+    verify = results.get('verify')
+    if verify:
+        lines += [
+            'Verify: %d entries in %d chains (+ the moves above), %.0f '
+            'bytes/row, payload %.0f bytes, median of %d runs' % (
+                verify['generated'], verify['chains'], verify['row_bytes'],
+                verify['payload_bytes'], results['repeat']),
+            '  %-28s %8.2f s' % ('generate and load',
+                verify['generate_s']),
+            '  %-28s %8.2f s' % ('COPY read, planner order',
+                verify['copy_s']),
+            '  %-28s %8.2f s' % ('COPY read, index order',
+                verify['copy_indexed_s']),
+            '  %-28s %8.2f s  %9.0f entries/s' % ('ztinv verify',
+                verify['verify_s'], verify['entries_per_s']),
+            '  %-28s %8.2f s' % ('  as verify reports it',
+                verify['verify_reported_s']),
+            '  %-28s %8.2fx / %.2fx' % ('verify / COPY reads',
+                verify['ratio'], verify['ratio_indexed']),
+            '  %s' % verify['verify_summary'], '']
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    "Run the benchmark; return the exit code."
+    options = parse_args(argv)
+    try:
+        psycopg.connect(conninfo(options.uri, 'postgres'),
+            connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        print('bench: PostgreSQL is not reachable at %s: %s'
+            % (options.uri, str(error).strip()), file=sys.stderr)
+        return 2
+    config = write_config(options.uri)
+    from trytond import config as tconfig
+    tconfig.update_etc(config)
+    import bench_moves
+    now = dt.datetime.now()
+    stamp = now.strftime('%Y%m%d-%H%M%S')
+    databases = {'plain': 'zt_bench_plain_%s' % stamp.replace('-', '_'),
+        'ledger': 'zt_bench_ledger_%s' % stamp.replace('-', '_')}
+    results = {'date': now.isoformat(timespec='seconds'),
+        'nproc': os.cpu_count(), 'machine': platform.platform(),
+        'python': platform.python_version(), 'repeat': options.repeat,
+        'load_before': os.getloadavg(), 'databases': databases,
+        'command': ' '.join(['scripts/bench'] + sys.argv[1:])}
+    started = time.monotonic()
+    try:
+        create_databases(options.uri, config, {
+                databases['plain']: dependencies(),
+                databases['ledger']: ['zt_inventory']})
+        worlds = {label: bench_moves.build_world(name,
+                warehouses=options.chains if label == 'ledger' else 0)
+            for label, name in databases.items()}
+        if not options.skip_moves:
+            results['moves'] = run_moves(options, databases, worlds,
+                stamp)
+        if not options.skip_verify:
+            results['verify'] = run_verify(options, options.uri, config,
+                databases['ledger'], worlds['ledger'])
+    finally:
+        if not options.keep:
+            drop_databases(options.uri, databases.values())
+    results['load_after'] = os.getloadavg()
+    results['load_note'] = 'load average %.1f before, %.1f after' % (
+        results['load_before'][0], results['load_after'][0])
+    results['total_s'] = time.monotonic() - started
+    path = OUT / ('ledger-%s.json' % stamp)
+    path.write_text(json.dumps(results, indent=2) + '\n')
+    print(table(results))
+    print('results: %s' % path.relative_to(ROOT))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
