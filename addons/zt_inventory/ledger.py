@@ -11,7 +11,8 @@ created again by the module update."""
 import datetime as dt
 import json
 
-from sql import For
+from sql import Column, For
+from sql.functions import CurrentTimestamp
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -119,35 +120,56 @@ class LedgerChain(AppendOnlyMixin, ModelSQL, ModelView):
 
     @classmethod
     def get_locked(cls, company, warehouse):
-        """Return the chain of ``company`` and ``warehouse`` (or None), created
-        if missing, and its head (sequence, hash) read under a lock held
-        until the transaction ends.
+        """Return (id, key) of the chain of ``company`` and ``warehouse`` (or
+        None), created if missing, and its head (sequence, hash) read under
+        a lock held until the transaction ends.
 
         PostgreSQL: ``SELECT ... FOR UPDATE`` waits for a concurrent append
         to the same chain; at REPEATABLE READ the waiter then fails to
         serialize and the dispatcher retries it on a fresh snapshot, so a
         sequence number is never taken twice.  SQLite has a single writer.
-        """
+        One query when the chain exists (the usual case)."""
         key = chain_key(company, warehouse)
-        chains = cls.search([('key', '=', key)], limit=1)
-        if not chains:
-            chains = cls.create([{
+        table = cls.__table__()
+        query = table.select(table.id, table.head_sequence, table.head_hash,
+            where=table.key == key)
+        if backend.name == 'postgresql':
+            query.for_ = For('UPDATE')
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*query)
+        row = cursor.fetchone()
+        if row is None:
+            cls.create([{
                         'company': int(company),
                         'warehouse': int(warehouse) if warehouse else None,
                         'key': key,
                         'head_sequence': 0,
                         'head_hash': ledger_chain.GENESIS,
                         }])
-        chain, = chains
+            cursor.execute(*query)
+            row = cursor.fetchone()
+        id_, sequence, hash_ = row
+        return (id_, key), (sequence or 0, hash_ or ledger_chain.GENESIS)
+
+    @classmethod
+    def move_heads(cls, heads):
+        """Set the heads of the chains: ``heads`` maps chain id to (sequence,
+        hash).  Plain SQL under the lock of :meth:`get_locked`, and the
+        chains are dropped from the transaction's record caches."""
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
         table = cls.__table__()
-        query = table.select(table.head_sequence, table.head_hash,
-            where=table.id == chain.id)
-        if backend.name == 'postgresql':
-            query.for_ = For('UPDATE')
-        cursor = Transaction().connection.cursor()
-        cursor.execute(*query)
-        sequence, hash_ = cursor.fetchone()
-        return chain, (sequence or 0, hash_ or ledger_chain.GENESIS)
+        for id_, (sequence, hash_) in heads.items():
+            cursor.execute(*table.update(
+                    [table.head_sequence, table.head_hash,
+                        table.write_uid, table.write_date],
+                    [sequence, hash_, transaction.user, CurrentTimestamp()],
+                    where=table.id == id_))
+        transaction.counter += 1
+        for cache in transaction.cache.values():
+            if cls.__name__ in cache:
+                for id_ in heads:
+                    cache[cls.__name__].pop(id_, None)
 
 
 class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
@@ -218,7 +240,12 @@ class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
         'stock.move.done'), ``record`` (the instance the event is about) and
         ``payload`` (dict, see chain.canonical_payload; changes hold
         ``[old, new]`` values).  The actor is the current user and its
-        employee; the timestamp is now in UTC.  Returns the entries."""
+        employee; the timestamp is now in UTC.  Returns the entries.
+
+        The entries and the heads are written with plain SQL under the
+        chain's lock: every value comes from here, none from a caller's
+        input, and the ORM's create and write cost more than the change
+        they record (see the benchmark in doc/ledger.rst)."""
         pool = Pool()
         Chain = pool.get('zt.ledger.chain')
         User = pool.get('res.user')
@@ -229,8 +256,9 @@ class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
         timestamp = ledger_chain.format_timestamp(now)
         with without_check_access(), \
                 transaction.set_context(**{APPEND_CONTEXT: True}):
-            user = User(transaction.user)
-            employee = user.employee
+            user = transaction.user
+            employee, = User.read([user], ['employee'])
+            employee = employee['employee']
             heads, vlist = {}, []
             for event in events:
                 company, warehouse = event['company'], event.get('warehouse')
@@ -244,34 +272,58 @@ class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
                 values['date'] = now
                 vlist.append(values)
                 heads[key][1] = (values['sequence'], values['hash'])
-            entries = cls.create(vlist)
-            for chain, (sequence, hash_) in heads.values():
-                Chain.write([chain], {
-                        'head_sequence': sequence,
-                        'head_hash': hash_,
-                        })
+            entries = cls.browse(cls._insert(vlist))
+            Chain.move_heads({c[0]: h for c, h in heads.values()})
         return entries
+
+    @classmethod
+    def _insert(cls, vlist):
+        """Insert the entries ``vlist`` (dicts of column values, the same
+        keys in each) with plain SQL; return their ids in order."""
+        transaction = Transaction()
+        database = transaction.database
+        cursor = transaction.connection.cursor()
+        table = cls.__table__()
+        names = sorted(vlist[0])
+        columns = [Column(table, n) for n in names] + [
+            table.create_uid, table.create_date]
+        ids = []
+        for values in vlist:
+            row = [values[n] for n in names] + [
+                transaction.user, CurrentTimestamp()]
+            if database.has_returning():
+                cursor.execute(*table.insert(columns, [row], [table.id]))
+                ids.append(cursor.fetchone()[0])
+            else:
+                cursor.execute(*table.insert(columns, [row]))
+                ids.append(database.lastid(cursor))
+        transaction.create_records[cls.__name__].extend(ids)
+        return ids
 
     @classmethod
     def _entry_values(cls, chain, sequence, previous, event, user, employee,
             timestamp):
+        """Return the column values (dict) of the entry ``sequence`` of
+        ``chain`` ((id, key)) for ``event``, hashed; ``user`` and
+        ``employee`` are ids (or None)."""
+        chain_id, key = chain
         record = event['record']
         payload = ledger_chain.canonical_payload(event['payload'])
         values = {
-            'chain': chain.id,
+            'chain': chain_id,
             'sequence': sequence,
             'event': event['event'],
             'model': record.__name__,
             'record': record.id,
             'payload': payload,
-            'user': user.id,
-            'employee': employee.id if employee else None,
+            'user': user,
+            'employee': employee,
             'device': None,
             'timestamp': timestamp,
             'previous_hash': previous,
             }
         values['hash'] = ledger_chain.entry_hash(
-            chain.key, sequence, values['event'], values['model'],
+            key, sequence, values['event'], values['model'],
             values['record'], payload, values['user'], values['employee'],
             values['device'], timestamp, previous)
         return values

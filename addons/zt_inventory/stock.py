@@ -1,6 +1,8 @@
 # This file is part of zt-inventory.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+from trytond.cache import Cache
 from trytond.pool import Pool, PoolMeta
+from trytond.transaction import Transaction, without_check_access
 
 from .ledger import LedgerStateMixin
 
@@ -14,8 +16,59 @@ def _value(value):
     return value.id if hasattr(value, 'id') else value
 
 
-def _location(location):
-    return location.code or location.name if location else None
+# What a ledger payload of a stock move reads (one read per batch).
+# (Locations and units come from caches: see Location.ledger_location.)
+PAYLOAD_FIELDS = ['company', 'product', 'product.code', 'quantity', 'unit',
+    'from_location', 'to_location', 'lot', 'lot.number', 'origin', 'shipment',
+    'shipment.rec_name', 'production_input', 'production_input.rec_name',
+    'production_output', 'production_output.rec_name', 'unit_price',
+    'effective_date', 'state']
+
+
+class Location(metaclass=PoolMeta):
+    __name__ = 'stock.location'
+    _ledger_cache = Cache('zt_inventory.location_ledger', context=False)
+
+    @classmethod
+    def on_modification(cls, mode, locations, field_names=None):
+        super().on_modification(mode, locations, field_names=field_names)
+        cls._ledger_cache.clear()
+
+    @classmethod
+    def ledger_location(cls, location):
+        """Return (label, warehouse id or None) of the location id
+        ``location`` as the ledger records it: its code, or its name in the
+        context's language.  Cached until a location changes: the warehouse
+        is a search up the tree that every stock move event would repeat."""
+        key = (location, Transaction().language)
+        result = cls._ledger_cache.get(key)
+        if result is None:
+            record = cls(location)
+            warehouse = record.warehouse
+            result = (record.code or record.name,
+                warehouse.id if warehouse else None)
+            cls._ledger_cache.set(key, result)
+        return tuple(result)
+
+
+class Uom(metaclass=PoolMeta):
+    __name__ = 'product.uom'
+    _ledger_cache = Cache('zt_inventory.uom_ledger', context=False)
+
+    @classmethod
+    def on_modification(cls, mode, uoms, field_names=None):
+        super().on_modification(mode, uoms, field_names=field_names)
+        cls._ledger_cache.clear()
+
+    @classmethod
+    def ledger_symbol(cls, uom):
+        "Return the symbol (str) of the unit id ``uom``, cached."
+        key = (uom, Transaction().language)
+        symbol = cls._ledger_cache.get(key)
+        if symbol is None:
+            symbol = cls(uom).symbol
+            cls._ledger_cache.set(key, symbol)
+        return symbol
 
 
 class Move(metaclass=PoolMeta):
@@ -31,8 +84,8 @@ class Move(metaclass=PoolMeta):
         Entry = pool.get('zt.ledger.entry')
         super().on_modification(mode, moves, field_names=field_names)
         if mode == 'create':
-            Entry.append([m._ledger_event('stock.move.created')
-                    for m in moves])
+            Entry.append(cls._ledger_events(
+                    [(m, 'stock.move.created', None) for m in moves]))
 
     @classmethod
     def on_write(cls, moves, values):
@@ -50,7 +103,7 @@ class Move(metaclass=PoolMeta):
 
         def record_changes():
             Entry = Pool().get('zt.ledger.entry')
-            events = []
+            items = []
             for move in cls.browse(list(olds)):
                 old = olds[move.id]
                 changes = {f: [old[f], _value(getattr(move, f))]
@@ -62,45 +115,77 @@ class Move(metaclass=PoolMeta):
                     event = 'stock.move.changed'
                 else:
                     continue
-                events.append(move._ledger_event(event, changes))
-            Entry.append(events)
+                items.append((move, event, changes))
+            Entry.append(cls._ledger_events(items))
         return callbacks + [record_changes]
 
-    def _ledger_event(self, event, changes=None):
-        "Return the ledger event (dict) ``event`` of the move."
-        return {
-            'company': self.company,
-            'warehouse': self.warehouse,
-            'event': event,
-            'record': self,
-            'payload': self._ledger_payload(changes),
-            }
+    @classmethod
+    def _ledger_events(cls, items):
+        """Return the ledger events (list of dicts, see
+        zt.ledger.entry.append) of ``items``: list of (move, event name,
+        changes or None).  One read of the fields the payloads need."""
+        if not items:
+            return []
+        with without_check_access():
+            rows = {r['id']: r for r in cls.read(
+                    list({m.id for m, _, _ in items}), PAYLOAD_FIELDS)}
+        return [{
+                'company': rows[move.id]['company'],
+                'warehouse': cls._ledger_warehouse_of(rows[move.id], move),
+                'event': event,
+                'record': move,
+                'payload': cls._ledger_payload(rows[move.id], changes),
+                } for move, event, changes in items]
 
-    def _ledger_payload(self, changes=None):
-        """Return what the ledger records of the move (dict): product,
-        quantity and unit, locations, lot, origin and shipment or
-        production, state, and ``changes`` (field -> [old, new], records as
-        ids) if any."""
-        shipment = self.shipment or self.production_input \
-            or self.production_output
+    @classmethod
+    def _ledger_warehouse_of(cls, row, move):
+        """Return the warehouse (id or None) of the chain of a move:
+        Move.warehouse, with the location's warehouse cached."""
+        Location = Pool().get('stock.location')
+        _, warehouse = Location.ledger_location(row['from_location'])
+        if warehouse:
+            return warehouse
+        warehouse = move.warehouse
+        return warehouse.id if warehouse else None
+
+    @classmethod
+    def _ledger_payload(cls, row, changes=None):
+        """Return what the ledger records of a move (dict) from its ``row``
+        (read of PAYLOAD_FIELDS): product, quantity and unit, locations,
+        lot, origin and shipment or production, state, and ``changes``
+        (field -> [old, new], records as ids) if any."""
+        if row['shipment']:
+            shipment = row['shipment'], row['shipment.']
+        elif row['production_input'] or row['production_output']:
+            key = ('production_input' if row['production_input']
+                else 'production_output')
+            shipment = 'production,%s' % row[key], row[key + '.']
+        else:
+            shipment = None, None
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Uom = pool.get('product.uom')
+        lot = row['lot.'] or {}
         payload = {
-            'product': self.product.code,
-            'product_id': self.product.id,
-            'quantity': self.quantity,
-            'unit': self.unit.symbol,
-            'unit_id': self.unit.id,
-            'from_location': _location(self.from_location),
-            'from_location_id': self.from_location.id,
-            'to_location': _location(self.to_location),
-            'to_location_id': self.to_location.id,
-            'lot': self.lot.number if self.lot else None,
-            'lot_id': self.lot.id if self.lot else None,
-            'origin': str(self.origin) if self.origin else None,
-            'shipment': str(shipment) if shipment else None,
-            'shipment_reference': shipment.rec_name if shipment else None,
-            'unit_price': self.unit_price,
-            'effective_date': self.effective_date,
-            'state': self.state,
+            'product': row['product.']['code'],
+            'product_id': row['product'],
+            'quantity': row['quantity'],
+            'unit': Uom.ledger_symbol(row['unit']),
+            'unit_id': row['unit'],
+            'from_location': Location.ledger_location(
+                row['from_location'])[0],
+            'from_location_id': row['from_location'],
+            'to_location': Location.ledger_location(
+                row['to_location'])[0],
+            'to_location_id': row['to_location'],
+            'lot': lot.get('number'),
+            'lot_id': row['lot'],
+            'origin': row['origin'] or None,
+            'shipment': shipment[0],
+            'shipment_reference': (shipment[1] or {}).get('rec_name'),
+            'unit_price': row['unit_price'],
+            'effective_date': row['effective_date'],
+            'state': row['state'],
             }
         if changes:
             payload['changes'] = changes
