@@ -30,8 +30,8 @@ from collections import namedtuple
 from decimal import Decimal
 
 __all__ = ['VERSION', 'GENESIS', 'canonical_payload', 'format_timestamp',
-    'hash_input', 'entry_hash', 'hash_prefix', 'joined_hash', 'Entry',
-    'Problem', 'verify_chain']
+    'hash_input', 'entry_hash', 'checked_hash', 'hash_prefix', 'joined_hash',
+    'Entry', 'Problem', 'verify_chain']
 
 VERSION = 'zt-ledger-1'
 GENESIS = '0' * 64
@@ -106,6 +106,17 @@ def hash_prefix(chain):
     return ('%s\n%s\n' % (VERSION, _text(chain))).encode('utf-8')
 
 
+def checked_hash(entry):
+    """Return :func:`entry_hash` of the :class:`Entry` ``entry``, or, for an
+    entry that cannot be hashed (a NULL payload, a line feed in another
+    field: only a change behind the ORM's back leaves one), a text that
+    says so and never equals a hash."""
+    try:
+        return entry_hash(*entry[:-1])
+    except (TypeError, ValueError, AttributeError) as error:
+        return 'unhashable (%s)' % error
+
+
 def joined_hash(prefix, rest):
     """Return :func:`entry_hash` (str) of an entry from ``prefix``
     (:func:`hash_prefix` of its chain, bytes) and ``rest`` (bytes): its
@@ -145,7 +156,7 @@ def verify_chain(entries, chain=None, head=None):
             problems.append(Problem(chain, entry.sequence, 'link',
                     'previous hash %s, expected %s'
                     % (entry.previous_hash, previous)))
-        computed = entry_hash(*entry[:-1])
+        computed = checked_hash(entry)
         if computed != entry.hash:
             problems.append(Problem(chain, entry.sequence, 'hash',
                     'stored %s, computed %s' % (entry.hash, computed)))

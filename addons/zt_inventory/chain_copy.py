@@ -87,9 +87,9 @@ def _int(value):
 def _slow(key, row, encoding):
     "Return (sequence, previous hash, stored hash, computed hash) of row."
     e = entry(key, row, encoding)
-    computed = ledger_chain.entry_hash(*e[:-1])
+    computed = ledger_chain.checked_hash(e)
     return (e.sequence, e.previous_hash.encode('utf-8'),
-        e.hash.encode('utf-8'), computed.encode('ascii'))
+        e.hash.encode('utf-8'), computed.encode('utf-8'))
 
 
 def _text(value):

@@ -72,8 +72,10 @@ LAST_ENTRIES = ('SELECT e.model, e.record, e.event, e.payload, c.key, '
     'e.sequence FROM zt_ledger_entry AS e '
     'JOIN zt_ledger_chain AS c ON c.id = e.chain '
     'JOIN (SELECT MAX(id) AS id FROM zt_ledger_entry '
-    'WHERE model = %s AND event <> %s '
-    'GROUP BY record) AS l ON l.id = e.id')
+    'WHERE model IN (%(models)s) AND event NOT IN (%(refused)s) '
+    'GROUP BY model, record) AS l ON l.id = e.id')
+# Every model compared, in the order of the report.
+MODELS = ['stock.move'] + list(STATE_TABLES) + ['zt.issue.request']
 
 
 def normalise(value):
@@ -94,12 +96,21 @@ def normalise(value):
     return value
 
 
-def _last_entries(cursor, model, placeholder):
-    "Return {record id: (event, payload dict, chain key, sequence)}."
-    cursor.execute(LAST_ENTRIES.replace('%s', placeholder),
-        (model, model + '.refused'))
-    return {int(r): (event, json.loads(payload or '{}'), key, int(seq))
-        for _, r, event, payload, key, seq in cursor.fetchall()}
+def _last_entries(cursor, placeholder):
+    """Return {model: {record id: (event, payload dict, chain key,
+    sequence)}} of the last entry (refusals aside) of every record of
+    :data:`MODELS`: one pass over the ledger."""
+    marks = ', '.join([placeholder] * len(MODELS))
+    cursor.execute(LAST_ENTRIES % {'models': marks, 'refused': marks},
+        MODELS + [m + '.refused' for m in MODELS])
+    result = {m: {} for m in MODELS}
+    for model, record, event, payload, key, sequence in cursor.fetchall():
+        try:
+            payload = json.loads(payload or '{}')
+        except ValueError:
+            payload = {}
+        result[model][int(record)] = (event, payload, key, int(sequence))
+    return result
 
 
 def _rows(cursor, table, columns):
@@ -208,14 +219,12 @@ def compare(connection, placeholder='%s'):
     ``placeholder``: the DB-API parameter style ('%s' for psycopg, '?' for
     sqlite3)."""
     cursor = connection.cursor()
-    problems = compare_moves(
-        _last_entries(cursor, 'stock.move', placeholder),
+    last = _last_entries(cursor, placeholder)
+    problems = compare_moves(last['stock.move'],
         _rows(cursor, 'stock_move', [c for _, c, _ in MOVE_FIELDS]))
     for model, table in STATE_TABLES.items():
-        problems.extend(compare_states(model,
-                _last_entries(cursor, model, placeholder),
+        problems.extend(compare_states(model, last[model],
                 _rows(cursor, table, ['state'])))
-    problems.extend(compare_requests(
-            _last_entries(cursor, 'zt.issue.request', placeholder),
+    problems.extend(compare_requests(last['zt.issue.request'],
             _rows(cursor, 'zt_issue_request', ['state'])))
     return problems

@@ -76,6 +76,19 @@ class VerifyTestCase(DBTestCase):
         self.assertEqual(self.problems(), [(sequence, 'hash')])
 
     @with_transaction()
+    def test_null_payload(self):
+        "A payload set to NULL behind the ORM: a hash problem, no crash"
+        self.world()
+        id_, sequence = self.middle()
+        self.sql('UPDATE zt_ledger_entry SET payload = NULL '
+            'WHERE id = %s' % id_)
+        chains, entries, problems = ledger_verify.verify(
+            Transaction().connection)
+        problem, = [p for p in problems if p.kind == 'hash']
+        self.assertEqual(problem.sequence, sequence)
+        self.assertIn('unhashable', problem.detail)
+
+    @with_transaction()
     def test_edited_actor(self):
         "Who acted changed behind the ORM: hash"
         self.world()
