@@ -12,7 +12,7 @@ its head row moved back, and a chain rewritten with recomputed hashes.
 import re
 from collections import namedtuple
 
-from . import anchor_sign
+from . import anchor_sign, append_only
 from .chain import Problem
 
 __all__ = ['Result', 'server_public_keys', 'read_table', 'check']
@@ -25,18 +25,6 @@ HASHES = ('SELECT c.key, e.sequence, e.hash FROM zt_ledger_entry AS e '
     'WHERE e.sequence IN (%s)')
 LAST = ('SELECT c.key, MAX(e.sequence) FROM zt_ledger_entry AS e '
     'JOIN zt_ledger_chain AS c ON c.id = e.chain GROUP BY c.key')
-TRIGGERS = {
-    'postgresql': ("SELECT tgname FROM pg_trigger WHERE tgrelid = "
-        "'zt_ledger_anchor'::regclass AND NOT tgisinternal "
-        "AND tgenabled <> 'D'"),
-    'sqlite': ("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name = 'zt_ledger_anchor'"),
-    }
-EXPECTED_TRIGGERS = {
-    'postgresql': {'zt_ledger_anchor_no_change',
-        'zt_ledger_anchor_no_truncate'},
-    'sqlite': {'zt_ledger_anchor_no_update', 'zt_ledger_anchor_no_delete'},
-    }
 # Sequence numbers per IN list: far below every backend's limits.
 CHUNK = 500
 
@@ -99,7 +87,8 @@ def check(connection, anchor_file=None, public_keys=None):
     if not public_keys and not note:
         note = 'no public key given'
     problems = check_triggers(connection)
-    anchors = [('database', a) for a in read_table(connection)]
+    database = read_table(connection)
+    anchors = [('database', a) for a in database]
     if anchor_file:
         try:
             lines, errors = anchor_sign.read_file(anchor_file)
@@ -109,12 +98,31 @@ def check(connection, anchor_file=None, public_keys=None):
         anchors += [(anchor_file, a) for a in lines]
         problems += [Problem('*', 0, 'anchor', 'anchor file %s %s'
                 % (anchor_file, e)) for e in errors]
+        problems += check_deleted(database, lines, anchor_file)
     if public_keys:
         problems += [p for s, a in anchors
             for p in check_signature(a, s, public_keys)]
     problems += check_heads(connection, {
             (a.chain, a.sequence, a.hash) for _, a in anchors})
     return Result(len(anchors), public_keys, note, problems)
+
+
+def check_deleted(database, lines, anchor_file):
+    """Return the problems (list) of the anchors of the file (``lines``)
+    that are not in the ``database`` although it holds a later anchor of
+    the same chain, or none at all: their rows were deleted.  (The file's
+    last anchor of a chain may lack its row: the run that wrote it may
+    have been rolled back.)"""
+    stored = set(database)
+    latest = {}
+    for anchor in database:
+        latest[anchor.chain] = max(
+            latest.get(anchor.chain, ''), anchor.timestamp)
+    return [Problem(a.chain, a.sequence, 'anchor',
+            'anchor of %s in %s is not in the database: its row was '
+            'deleted' % (a.timestamp, anchor_file))
+        for a in lines if a not in stored
+        and (a.chain not in latest or latest[a.chain] > a.timestamp)]
 
 
 def check_signature(anchor, source, public_keys):
@@ -159,17 +167,15 @@ def check_heads(connection, heads):
 
 
 def check_triggers(connection):
-    """Return a problem (list of chain.Problem) for each append-only trigger
-    of the anchor table that was dropped or disabled."""
+    """Return a problem (list of chain.Problem) for each append-only
+    trigger of zt_ledger_anchor that was dropped, disabled or replaced by a
+    lookalike (see append_only.check): the rows may still verify, but the
+    door to silent edits was opened."""
     from trytond import backend
-    if backend.name not in TRIGGERS:
-        return []
-    cursor = connection.cursor()
-    cursor.execute(TRIGGERS[backend.name])
-    present = {name for name, in cursor.fetchall()}
     return [Problem('*', 0, 'trigger',
-            'append-only trigger %s is missing or disabled' % name)
-        for name in sorted(EXPECTED_TRIGGERS[backend.name] - present)]
+            'append-only trigger %s is missing, disabled or changed' % name)
+        for name in append_only.check(
+            connection.cursor(), backend.name, 'zt_ledger_anchor')]
 
 
 def summary(result):

@@ -107,6 +107,23 @@ def anchor(config_file, database, out=sys.stdout, err=sys.stderr):
 def main(argv=None):
     "Entry point of the ``ztinv`` console script."
     options = build_parser().parse_args(argv)
+    try:
+        dispatch(options)
+    except Exception as error:
+        from .ledger_verify import DatabaseUnavailable
+        if not isinstance(error, DatabaseUnavailable):
+            raise
+        print("ztinv %s: error: %s" % (options.command, error),
+            file=sys.stderr)
+        sys.exit(2)
+
+
+def dispatch(options):
+    "Run the subcommand of the parsed ``options``; exits with its code."
+    if options.command == 'anchor':
+        # The same checks as the read-only commands, before any write.
+        from .ledger_verify import connect
+        connect(options.config_file, options.database).close()
     if options.command == 'demo':
         from .demo import run
         sys.exit(run(options.config_file, options.database, options.serve))

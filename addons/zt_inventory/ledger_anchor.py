@@ -24,27 +24,12 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction, without_check_access
 
 from . import anchor_sign
+from . import append_only
 from . import chain as ledger_chain
 from .exceptions import LedgerAnchorError
 from .ledger import APPEND_CONTEXT, AppendOnlyMixin
 
 SECTION = 'zt_inventory'
-TRIGGER_MESSAGE = 'zt_ledger_anchor is append-only'
-PG_FUNCTION = """CREATE OR REPLACE FUNCTION zt_ledger_anchor_append_only()
-RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '%s: %% refused', TG_OP
-        USING ERRCODE = 'restrict_violation';
-END;
-$$ LANGUAGE plpgsql""" % TRIGGER_MESSAGE
-PG_TRIGGERS = [
-    ('zt_ledger_anchor_no_change', 'BEFORE UPDATE OR DELETE', 'ROW'),
-    ('zt_ledger_anchor_no_truncate', 'BEFORE TRUNCATE', 'STATEMENT'),
-    ]
-SQLITE_TRIGGERS = [
-    ('zt_ledger_anchor_no_update', 'BEFORE UPDATE'),
-    ('zt_ledger_anchor_no_delete', 'BEFORE DELETE'),
-    ]
 
 
 def signing_key():
@@ -95,22 +80,8 @@ class LedgerAnchor(AppendOnlyMixin, ModelSQL, ModelView):
     @classmethod
     def __register__(cls, module):
         super().__register__(module)
-        cursor = Transaction().connection.cursor()
-        table = cls._table
-        if backend.name == 'postgresql':
-            cursor.execute(PG_FUNCTION)
-            for name, when, level in PG_TRIGGERS:
-                cursor.execute('DROP TRIGGER IF EXISTS "%s" ON "%s"'
-                    % (name, table))
-                cursor.execute('CREATE TRIGGER "%s" %s ON "%s" '
-                    'FOR EACH %s EXECUTE FUNCTION '
-                    'zt_ledger_anchor_append_only()'
-                    % (name, when, table, level))
-        elif backend.name == 'sqlite':
-            for name, when in SQLITE_TRIGGERS:
-                cursor.execute('CREATE TRIGGER IF NOT EXISTS "%s" %s ON "%s" '
-                    "BEGIN SELECT RAISE(ABORT, '%s'); END"
-                    % (name, when, table, TRIGGER_MESSAGE))
+        append_only.create(
+            Transaction().connection.cursor(), backend.name, cls._table)
 
     @classmethod
     def anchor_heads(cls):

@@ -7,12 +7,14 @@ access rules, no cache), so that it sees a change made behind the ORM's
 back.  The chain check proves the entries are authentic; this check proves
 that the records still say what the entries say.
 
-For each record the ledger knows, the *last* entry (highest id; refusals
-excluded) is compared with the current row:
+For each record the ledger knows, the *last* entry that says what state
+it is in (by hashed timestamp, then chain and sequence, never by the id,
+which is not hashed; refusals, rejected scans and changes of free fields
+left out) is compared with the current row:
 
 - stock moves not in draft or staging: state, product, quantity, unit,
-  locations, lot, unit price and effective date (every move event holds
-  the whole move);
+  locations, lot, unit price, effective date and origin (every move event
+  holds the whole move);
 - shipments, inventories (counts) and productions: the state;
 - issue requests: the state that the last recorded action leads to (an
   'issued' request is done, a 'cancelled' one cancelled...).
@@ -37,6 +39,7 @@ MOVE_FIELDS = [
     ('lot', 'lot', 'lot_id'),
     ('unit_price', 'unit_price', 'unit_price'),
     ('effective_date', 'effective_date', 'effective_date'),
+    ('origin', 'origin', 'origin'),
     ]
 # States whose changes the ledger does not record (see stock.Move.on_write).
 MOVE_UNTRACKED_STATES = {'draft', 'staging'}
@@ -68,12 +71,21 @@ FINAL_STATES = {
     'zt.issue.request': {'done'},
     }
 
-LAST_ENTRIES = ('SELECT e.model, e.record, e.event, e.payload, c.key, '
-    'e.sequence FROM zt_ledger_entry AS e '
+# The last entry of each record that says what state it is in: ordered by
+# the hashed timestamp, then chain and sequence, never by the id (not hashed:
+# swapping ids must not change which entry is last).  Events that do not
+# move a record are left out (:data:`STATELESS_EVENTS`).
+LAST_ENTRIES = ('SELECT model, record, event, payload, key, sequence FROM ('
+    'SELECT e.model, e.record, e.event, e.payload, c.key, e.sequence, '
+    'ROW_NUMBER() OVER (PARTITION BY e.model, e.record '
+    'ORDER BY e.timestamp DESC, c.key DESC, e.sequence DESC) AS rank '
+    'FROM zt_ledger_entry AS e '
     'JOIN zt_ledger_chain AS c ON c.id = e.chain '
-    'JOIN (SELECT MAX(id) AS id FROM zt_ledger_entry '
-    'WHERE model IN (%(models)s) AND event NOT IN (%(refused)s) '
-    'GROUP BY model, record) AS l ON l.id = e.id')
+    'WHERE e.model IN (%(models)s) AND e.event NOT IN (%(stateless)s)) '
+    'AS l WHERE rank = 1')
+# Events after which a record is in the state it was in before.
+STATELESS_EVENTS = ['zt.issue.request.scan_rejected',
+    'zt.issue.request.changed']
 # Every model compared, in the order of the report.
 MODELS = ['stock.move'] + list(STATE_TABLES) + ['zt.issue.request']
 
@@ -100,9 +112,11 @@ def _last_entries(cursor, placeholder):
     """Return {model: {record id: (event, payload dict, chain key,
     sequence)}} of the last entry (refusals aside) of every record of
     :data:`MODELS`: one pass over the ledger."""
-    marks = ', '.join([placeholder] * len(MODELS))
-    cursor.execute(LAST_ENTRIES % {'models': marks, 'refused': marks},
-        MODELS + [m + '.refused' for m in MODELS])
+    stateless = [m + '.refused' for m in MODELS] + STATELESS_EVENTS
+    cursor.execute(LAST_ENTRIES % {
+            'models': ', '.join([placeholder] * len(MODELS)),
+            'stateless': ', '.join([placeholder] * len(stateless)),
+            }, MODELS + stateless)
     result = {m: {} for m in MODELS}
     for model, record, event, payload, key, sequence in cursor.fetchall():
         try:
@@ -194,10 +208,11 @@ def compare_requests(last, rows):
             problems.append(_problem(entry, model, record,
                     'deleted (the ledger last recorded %s)' % action))
             continue
-        expected = REQUEST_STATES.get(action)
-        if expected is not None and row['state'] not in expected:
+        expected = REQUEST_STATES.get(action, set())
+        if row['state'] not in expected:
             problems.append(_differs(entry, model, record, 'state',
-                    '/'.join(sorted(expected)), row['state']))
+                    '/'.join(sorted(expected)) or 'unknown action %s' % action,
+                    row['state']))
     problems.extend(_unrecorded(model, last, rows))
     return problems
 

@@ -14,7 +14,7 @@ import sys
 import time
 from itertools import groupby
 
-from . import anchor_verify, chain, ledger_state, verify_copy
+from . import anchor_verify, append_only, chain, ledger_state, verify_copy
 
 COLUMNS = ('c.key', 'e.sequence', 'e.event', 'e.model', 'e.record',
     'e.payload', 'e."user"', 'e.employee', 'e.device', 'e.timestamp',
@@ -24,28 +24,28 @@ QUERY = ('SELECT %s FROM zt_ledger_entry AS e '
     'ORDER BY c.key, e.sequence, e.id' % ', '.join(COLUMNS))
 CHAINS = ('SELECT key, id, head_sequence, head_hash FROM zt_ledger_chain '
     'ORDER BY key, id')
-# The append-only triggers that ledger.py creates, by backend.
-TRIGGERS = {
-    'postgresql': ("SELECT tgname FROM pg_trigger WHERE tgrelid = "
-        "'zt_ledger_entry'::regclass AND NOT tgisinternal "
-        "AND tgenabled <> 'D'"),
-    'sqlite': ("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-        "AND tbl_name = 'zt_ledger_entry'"),
-    }
-EXPECTED_TRIGGERS = {
-    'postgresql': {'zt_ledger_entry_no_change', 'zt_ledger_entry_no_truncate'},
-    'sqlite': {'zt_ledger_entry_no_update', 'zt_ledger_entry_no_delete'},
-    }
+
+
+class DatabaseUnavailable(Exception):
+    "The configuration cannot be read or the database cannot be opened."
 
 
 def connect(config_file, database):
     """Return a DB-API connection to ``database`` with the settings of
-    trytond's ``config_file`` (environment overrides included)."""
+    trytond's ``config_file`` (environment overrides included).  Raises
+    :class:`DatabaseUnavailable` saying what is wrong."""
     from trytond import config as tconfig
+    if not os.path.isfile(config_file):
+        raise DatabaseUnavailable(
+            'cannot read the configuration file %s' % config_file)
     tconfig.update_etc(config_file)
     from trytond import backend
-    return backend.Database(database).connect().get_connection(
-        readonly=True)
+    try:
+        return backend.Database(database).connect().get_connection(
+            readonly=True)
+    except Exception as error:
+        raise DatabaseUnavailable('cannot open database %s: %s'
+            % (database, error)) from error
 
 
 def rows(connection):
@@ -75,18 +75,15 @@ def _int(value):
 
 
 def check_triggers(connection):
-    """Return a problem (list of chain.Problem) for each append-only trigger
-    that was dropped or disabled: the ledger may still verify, but the door
-    to silent edits was opened."""
+    """Return a problem (list of chain.Problem) for each append-only
+    trigger of zt_ledger_entry that was dropped, disabled or replaced by a
+    lookalike (see append_only.check): the rows may still verify, but the
+    door to silent edits was opened."""
     from trytond import backend
-    if backend.name not in TRIGGERS:
-        return []
-    cursor = connection.cursor()
-    cursor.execute(TRIGGERS[backend.name])
-    present = {name for name, in cursor.fetchall()}
     return [chain.Problem('*', 0, 'trigger',
-            'append-only trigger %s is missing or disabled' % name)
-        for name in sorted(EXPECTED_TRIGGERS[backend.name] - present)]
+            'append-only trigger %s is missing, disabled or changed' % name)
+        for name in append_only.check(
+            connection.cursor(), backend.name, 'zt_ledger_entry')]
 
 
 def verify(connection, progress=None, jobs=1):

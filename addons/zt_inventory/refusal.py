@@ -33,6 +33,10 @@ def _chain_of(record):
     if getattr(record, 'chain', None) and record.chain.company:
         # A ledger entry: the chain it is in.
         record = record.chain
+    elif getattr(record, 'request', None) \
+            and record.request.__name__ == 'zt.issue.request':
+        # A request line: its request's chain.
+        record = record.request
     company = getattr(record, 'company', None) \
         or Transaction().context.get('company')
     if hasattr(record, '_ledger_warehouse'):

@@ -29,6 +29,13 @@ def run(config_file, database, serve=True):
     process = None
     try:
         settings = server.read_settings(config_file)
+        if server.port_open(settings.host, settings.port):
+            # Checked before the database is dropped: a demo may be
+            # serving it.
+            raise DemoError("port %s:%s is already in use (is a demo "
+                "running? stop it, or copy %s, change [web] listen and run "
+                "./scripts/demo -c YOUR.conf)"
+                % (settings.host, settings.port, config_file))
         step("[1/5] creating database %s" % server.create_database(
                 settings, database))
         anchors.prepare()

@@ -304,7 +304,7 @@ class AnchorTestCase(DBTestCase):
     def test_deleted_anchors_file_kept(self):
         "Anchor rows deleted with the tail cut: caught with the anchor file"
         self.world()
-        self.anchor()
+        anchor_time = self.anchor()[-1].timestamp
         chain_id, key, last = self.last_chain()
         entries = self.entries(chain_id)
         self.sql('DELETE FROM zt_ledger_anchor',
@@ -313,7 +313,11 @@ class AnchorTestCase(DBTestCase):
             self.set_head(chain_id, last - 1, entries[-2][1].hash))
         self.assertEqual(self.chain_problems(), [])
         self.assertEqual(self.anchor_problems(), [])
-        self.assertEqual(self.anchor_problems(self.anchor_file), [(key, last,
+        self.assertEqual(self.anchor_problems(self.anchor_file), [
+                (key, last, 'anchor of %s in %s is not in the database: '
+                    'its row was deleted' % (
+                        anchor_time, self.anchor_file)),
+                (key, last,
                     'the chain ends at %s before the anchored head %s'
                     % (last - 1, last))])
         # the dropped anchor triggers are named too

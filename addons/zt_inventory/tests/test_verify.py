@@ -5,6 +5,7 @@ database access would: triggers disabled, rows edited, deleted, inserted,
 reordered, the tail cut."""
 from trytond import backend
 from trytond.modules.zt_inventory import ledger_verify
+from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
 
@@ -233,3 +234,56 @@ class VerifyTestCase(DBTestCase):
         (_, detail), = self.records()
         self.assertEqual(detail, 'production %s: field state: ledger '
             'waiting, current done' % w.production.id)
+
+    @with_transaction()
+    def test_swapped_entry_ids(self):
+        "Entry ids swapped to make an older state last: ids are not trusted"
+        w = self.world()
+        move = self.issued_move(w)
+        cursor = Transaction().connection.cursor()
+        cursor.execute("SELECT id, event FROM zt_ledger_entry "
+            "WHERE model = 'stock.move' AND record = %s" % move)
+        ids = {e: i for i, e in cursor.fetchall()}
+        assigned, done = ids['stock.move.assigned'], ids['stock.move.done']
+        self.sql('UPDATE zt_ledger_entry SET id = -1 WHERE id = %s' % done,
+            'UPDATE zt_ledger_entry SET id = %s WHERE id = %s'
+            % (done, assigned),
+            'UPDATE zt_ledger_entry SET id = %s WHERE id = -1' % assigned,
+            "UPDATE stock_move SET state = 'assigned' WHERE id = %s" % move)
+        self.assertIn('stock.move %s: field state: ledger done, current '
+            'assigned' % move, [d for _, d in self.records()])
+
+    @with_transaction()
+    def test_request_state_after_change(self):
+        "A request's note changed, then its state forged: still named"
+        pool = Pool()
+        Request = pool.get('zt.issue.request')
+        w = World.build()
+        request = w.approved_request([(w.mat_b, 3)])
+        Request.write([request], {'note': "urgent"})
+        self.sql("UPDATE zt_issue_request SET state = 'cancelled'")
+        self.assertEqual([d for _, d in self.records()],
+            ['zt.issue.request %s: field state: ledger approved/waiting, '
+                'current cancelled' % request.id])
+
+    @with_transaction()
+    def test_lookalike_trigger(self):
+        "A trigger replaced by a no-op of the same name: named"
+        self.world()
+        cursor = Transaction().connection.cursor()
+        if backend.name == 'postgresql':
+            cursor.execute('CREATE OR REPLACE FUNCTION '
+                'zt_ledger_entry_append_only() RETURNS trigger AS '
+                '$$BEGIN RETURN NEW; END;$$ LANGUAGE plpgsql')
+            expected = ['zt_ledger_entry_no_change',
+                'zt_ledger_entry_no_truncate']
+        else:
+            cursor.execute('DROP TRIGGER zt_ledger_entry_no_update')
+            cursor.execute('CREATE TRIGGER "zt_ledger_entry_no_update" '
+                'BEFORE UPDATE ON "zt_ledger_entry" BEGIN SELECT 1; END')
+            expected = ['zt_ledger_entry_no_update']
+        chains, entries, problems = ledger_verify.verify(
+            Transaction().connection)
+        self.assertEqual([p.detail for p in problems], [
+                'append-only trigger %s is missing, disabled or changed' % n
+                for n in expected])
