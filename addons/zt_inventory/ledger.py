@@ -124,17 +124,28 @@ class LedgerChain(AppendOnlyMixin, ModelSQL, ModelView):
         cursor.execute(*query)
         row = cursor.fetchone()
         if row is None:
-            cls.create([{
-                        'company': int(company),
-                        'warehouse': int(warehouse) if warehouse else None,
-                        'key': key,
-                        'head_sequence': 0,
-                        'head_hash': ledger_chain.GENESIS,
-                        }])
+            cls._insert_chain(company, warehouse, key)
             cursor.execute(*query)
             row = cursor.fetchone()
         id_, sequence, hash_ = row
         return (id_, key), (sequence or 0, hash_ or ledger_chain.GENESIS)
+
+    @classmethod
+    def _insert_chain(cls, company, warehouse, key):
+        """Insert the chain ``key`` unless it exists (``ON CONFLICT DO
+        NOTHING``): two transactions that start the same chain at once do
+        not fail on its unique key; on PostgreSQL the later one waits for
+        the first and, at REPEATABLE READ, fails to serialize and is retried
+        by the dispatcher on a snapshot that holds the chain."""
+        transaction = Transaction()
+        mark = '?' if backend.name == 'sqlite' else '%s'
+        cursor = transaction.connection.cursor()
+        cursor.execute('INSERT INTO "%s" (company, warehouse, key, '
+            'head_sequence, head_hash, create_uid, create_date) '
+            'VALUES (%s, CURRENT_TIMESTAMP) ON CONFLICT (key) DO NOTHING'
+            % (cls._table, ', '.join([mark] * 6)),
+            (int(company), int(warehouse) if warehouse else None, key, 0,
+                ledger_chain.GENESIS, transaction.user))
 
     @classmethod
     def move_heads(cls, heads):

@@ -300,12 +300,22 @@ class LedgerConcurrencyTestCase(DBTestCase):
 
     def test_parallel_appends(self):
         "8 threads appending to one chain give a gapless chain that verifies"
+        self.parallel_appends(start=True)
+
+    def test_parallel_new_chain(self):
+        "8 threads starting the same new chain at once: one chain, gapless"
+        self.parallel_appends(start=False)
+
+    def parallel_appends(self, start):
+        """Run 8 threads that append to the chain of a new company, which
+        one entry starts first if ``start``."""
         with Transaction().start(DB_NAME, 0) as transaction:
             from trytond.modules.company.tests import create_company
             company = create_company()
-            Entry = Pool().get('zt.ledger.entry')
-            Entry.append([{'company': company, 'event': 'test.start',
-                        'record': company, 'payload': {}}])
+            if start:
+                Entry = Pool().get('zt.ledger.entry')
+                Entry.append([{'company': company, 'event': 'test.start',
+                            'record': company, 'payload': {}}])
             company_id = company.id
             transaction.commit()
         n = 8
@@ -356,10 +366,10 @@ class LedgerConcurrencyTestCase(DBTestCase):
             Chain = Pool().get('zt.ledger.chain')
             chain, = Chain.search([('key', '=', '%s:0' % company_id)])
             entries = chain_entries(chain)
+            first = 1 if start else 0
             self.assertEqual(
-                [e.sequence for e in entries], list(range(1, n + 2)))
+                [e.sequence for e in entries], list(range(1, n + first + 1)))
             self.assertEqual(ledger_chain.verify_chain(entries), [])
-            self.assertEqual(
-                sorted(json.loads(e.payload)['thread'] for e in entries[1:]),
-                list(range(n)))
-            self.assertEqual(chain.head_sequence, n + 1)
+            self.assertEqual(sorted(json.loads(e.payload)['thread']
+                    for e in entries[first:]), list(range(n)))
+            self.assertEqual(chain.head_sequence, n + first)
