@@ -9,7 +9,9 @@ is appended in a transaction of its own once the refused one has ended
 the error) committed: the attempt happened either way."""
 import functools
 import logging
+import sys
 
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -146,3 +148,39 @@ def recorded(func):
             raise refused(error, records, model=cls.__name__,
                 event=EVENTS.get(type(error), 'refused'))
     return wrapper
+
+
+def watch(model_name):
+    """Watch the current transaction, which checks access to
+    ``model_name`` (str) for a caller from outside: if it ends by raising an
+    access error that no one recorded (Tryton's model, field, rule and
+    button access, a module's refusal to modify a record...), the error is
+    recorded as '<model>.refused' (record id 0, the model of the failing
+    check if known, else the last one checked) once the transaction has
+    ended.  Cheap: one callback per transaction."""
+    transaction = Transaction()
+    if transaction.database is None:
+        return
+    watched = getattr(transaction, '_zt_watched', None)
+    if watched is None:
+        watched = transaction._zt_watched = [model_name]
+        company = transaction.context.get('company')
+        transaction.atexit(_record_uncaught, transaction.database.name,
+            transaction.user, int(company) if company else None, watched)
+    else:
+        watched[0] = model_name
+
+
+def _record_uncaught(database, user, company, watched):
+    """The atexit callback of :func:`watch`: it runs while the exception
+    that ends the transaction, if any, is in flight."""
+    error = sys.exc_info()[1]
+    if (not isinstance(error, AccessError)
+            or getattr(error, '_zt_recorded', False)):
+        return
+    error._zt_recorded = True
+    model = getattr(error, '_zt_model', None) or watched[0]
+    _append(database, user, 'refused', [(model, 0, None, company, None)], {
+            'error': type(error).__name__,
+            'message': getattr(error, 'message', str(error)),
+            })

@@ -10,6 +10,7 @@ import json
 from trytond.modules.zt_inventory import ledger_verify
 from trytond.modules.zt_inventory.exceptions import (
     ScanError, SegregationOfDutiesError, WorkflowFieldError)
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import CONTEXT, DB_NAME, USER
 from trytond.transaction import Transaction, TransactionError
@@ -108,6 +109,27 @@ class RefusalTestCase(DBTestCase):
         (login, payload), = self.entries('zt.issue.request.refused', 0)
         self.assertEqual((login, payload['error']),
             ('requester', 'WorkflowFieldError'))
+
+    def test_tryton_access_refusals(self):
+        "Refusals of Tryton's own access checks are recorded too"
+        def write_chain():
+            Chain = Pool().get('zt.ledger.chain')
+            Chain.write(Chain.search([]), {'head_sequence': 0})
+
+        def write_done_move():
+            Move = Pool().get('stock.move')
+            move, = Move.search([('state', '=', 'done')], limit=1)
+            Move.write([move], {'quantity': 1000})
+
+        with self.assertRaises(AccessError):
+            self.call('keeper', write_chain)
+        with self.assertRaises(AccessError):
+            self.call('keeper', write_done_move)
+        (login, payload), = self.entries('zt.ledger.chain.refused', 0)
+        self.assertEqual((login, payload['error']), ('keeper', 'AccessError'))
+        (login, payload), = self.entries('stock.move.refused', 0)
+        self.assertEqual(login, 'keeper')
+        self.assertTrue(payload['message'])
 
     def test_ledger_write(self):
         "Root writing a ledger entry: refused and recorded; chains verify"
