@@ -132,6 +132,32 @@ class LoginTestCase(unittest.TestCase):
         self.assertNotIn('error', body, body)
         self.assertEqual(body['result']['name'], 'Administrator')
 
+    def login_admin(self):
+        "The admin's session, as (login, user id, key)."
+        status, body = self.rpc(
+            'common.db.login', ['admin', {'password': ADMIN_PASSWORD}, 'en'])
+        self.assertEqual(status, 200, self.server_log())
+        user_id, key = body['result'][:2]
+        return ('admin', str(user_id), key)
+
+    def test_password_policy(self):
+        "A password under 12 characters is refused, saying why (config)"
+        session = self.login_admin()
+        status, body = self.rpc('model.res.user.create', [[{
+                        'login': 'weak', 'name': "Weak",
+                        'password': 'Sh0rt-pass!'}], {}], session=session)
+        self.assertEqual(status, 200, self.server_log())
+        self.assertIn('error', body, body)
+        self.assertIn('12', json.dumps(body['error']))
+        status, body = self.rpc('model.res.user.search',
+            [[('login', '=', 'weak')], 0, None, None, {}], session=session)
+        self.assertEqual(body['result'], [], 'nothing persisted')
+        status, body = self.rpc('model.res.user.create', [[{
+                        'login': 'strong', 'name': "Strong",
+                        'password': 'Long-enough-2026!'}], {}],
+            session=session)
+        self.assertNotIn('error', body, body)
+
     def test_wrong_password(self):
         "a wrong password gets no session"
         status, body = self.rpc(
