@@ -172,9 +172,8 @@ def check_triggers(connection):
     lookalike (see append_only.check): the rows may still verify, but the
     door to silent edits was opened."""
     from trytond import backend
-    return [Problem('*', 0, 'trigger',
-            'append-only trigger %s is missing, disabled or changed' % name)
-        for name in append_only.check(
+    return [Problem('*', 0, 'trigger', 'trigger %s' % problem)
+        for problem in append_only.check(
             connection.cursor(), backend.name, 'zt_ledger_anchor')]
 
 

@@ -66,27 +66,33 @@ def create(cursor, backend_name, table):
             cursor.execute(sqlite_trigger(table, suffix, when))
 
 
-def check(cursor, backend_name, table):
-    """Return the names (sorted list of str) of the append-only triggers of
-    ``table`` that are missing, disabled or not what :func:`create` makes;
-    an empty list when all hold (or the backend has none)."""
+def check(cursor, backend_name, table, append_only=True):
+    """Return the problems (sorted list of str) of the triggers of
+    ``table``: each append-only trigger (if ``append_only``) that is
+    missing, disabled or not what :func:`create` makes ('<name> is
+    missing, disabled or changed'), and each other trigger, which could
+    drop or alter rows on their way in ('<name> is unexpected'); an empty
+    list when all hold (or the backend has no triggers)."""
     if backend_name == 'postgresql':
         cursor.execute(PG_CHECK % table)
         found = {name: (tgtype, enabled, unconditional, proname, source)
             for name, tgtype, enabled, unconditional, proname, source
             in cursor.fetchall()}
-        return sorted('%s_%s' % (table, suffix)
-            for suffix, _, _, tgtype in PG_TRIGGERS
-            if not _pg_holds(found.get('%s_%s' % (table, suffix)), tgtype,
-                table))
+        expected = {'%s_%s' % (table, t[0]): t[3] for t in PG_TRIGGERS} \
+            if append_only else {}
+        broken = [n for n, tgtype in expected.items()
+            if not _pg_holds(found.get(n), tgtype, table)]
     elif backend_name == 'sqlite':
         cursor.execute(SQLITE_CHECK % table)
         found = dict(cursor.fetchall())
-        return sorted('%s_%s' % (table, suffix)
-            for suffix, when in SQLITE_TRIGGERS
-            if found.get('%s_%s' % (table, suffix))
-            != sqlite_trigger(table, suffix, when))
-    return []
+        expected = {'%s_%s' % (table, suffix):
+                sqlite_trigger(table, suffix, when)
+            for suffix, when in SQLITE_TRIGGERS} if append_only else {}
+        broken = [n for n, sql in expected.items() if found.get(n) != sql]
+    else:
+        return []
+    return sorted(['%s is missing, disabled or changed' % n for n in broken]
+        + ['%s is unexpected' % n for n in found if n not in expected])
 
 
 def _pg_holds(row, tgtype, table):

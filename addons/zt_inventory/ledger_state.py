@@ -12,9 +12,10 @@ it is in (by hashed timestamp, then chain and sequence, never by the id,
 which is not hashed; refusals, rejected scans and changes of free fields
 left out) is compared with the current row:
 
-- stock moves not in draft or staging: state, product, quantity, unit,
-  locations, lot, unit price, effective date and origin (every move event
-  holds the whole move);
+- stock moves not in draft or staging: state, product, quantity (and in
+  the product's unit, when the entry holds it), unit, locations, lot, unit
+  price, effective date, origin, shipment or production, and the company
+  of the entry's chain (every move event holds the whole move);
 - shipments, inventories (counts) and productions: the state;
 - issue requests: the state that the last recorded action leads to (an
   'issued' request is done, a 'cancelled' one cancelled...).
@@ -40,7 +41,14 @@ MOVE_FIELDS = [
     ('unit_price', 'unit_price', 'unit_price'),
     ('effective_date', 'effective_date', 'effective_date'),
     ('origin', 'origin', 'origin'),
+    ('internal_quantity', 'internal_quantity', 'internal_quantity'),
     ]
+# Columns read besides MOVE_FIELDS: what the payload's 'shipment' and the
+# chain's company are compared with.
+MOVE_LINKS = ['shipment', 'production_input', 'production_output',
+    'company']
+# Payload keys that older entries may lack: compared only when present.
+MOVE_OPTIONAL = {'internal_quantity'}
 # States whose changes the ledger does not record (see stock.Move.on_write).
 MOVE_UNTRACKED_STATES = {'draft', 'staging'}
 # Model -> table of the records whose ledger entries hold {'state': [old,
@@ -169,12 +177,31 @@ def compare_moves(last, rows):
                 and entry[1].get('state') in MOVE_UNTRACKED_STATES:
             continue
         for field, column, key in MOVE_FIELDS:
+            if key in MOVE_OPTIONAL and key not in entry[1]:
+                continue
             ledger, current = entry[1].get(key), row[column]
             if normalise(ledger) != normalise(current):
                 problems.append(_differs(entry, 'stock.move', record, field,
                         ledger, current))
+        for field, ledger, current in _links(entry, row):
+            if ledger != current:
+                problems.append(_differs(entry, 'stock.move', record, field,
+                        ledger, current))
     problems.extend(_unrecorded('stock.move', last, rows))
     return problems
+
+
+def _links(entry, row):
+    """Yield (field, ledger value, current value) of what links a move to
+    its document and its company: the payload's shipment ('model,id', a
+    production as 'production,<id>') and the company of the entry's chain
+    (its key is '<company>:<warehouse>')."""
+    production = row['production_input'] or row['production_output']
+    current = row['shipment'] or (
+        'production,%s' % production if production else None)
+    yield 'shipment', entry[1].get('shipment'), current
+    yield ('company', entry[2].split(':')[0],
+        str(row['company']) if row['company'] is not None else None)
 
 
 def compare_states(model, last, rows):
@@ -236,7 +263,8 @@ def compare(connection, placeholder='%s'):
     cursor = connection.cursor()
     last = _last_entries(cursor, placeholder)
     problems = compare_moves(last['stock.move'],
-        _rows(cursor, 'stock_move', [c for _, c, _ in MOVE_FIELDS]))
+        _rows(cursor, 'stock_move',
+            [c for _, c, _ in MOVE_FIELDS] + MOVE_LINKS))
     for model, table in STATE_TABLES.items():
         problems.extend(compare_states(model, last[model],
                 _rows(cursor, table, ['state'])))

@@ -38,7 +38,11 @@ def connect(config_file, database):
     if not os.path.isfile(config_file):
         raise DatabaseUnavailable(
             'cannot read the configuration file %s' % config_file)
-    tconfig.update_etc(config_file)
+    try:
+        tconfig.update_etc(config_file)
+    except Exception as error:
+        raise DatabaseUnavailable('cannot read the configuration file %s: '
+            '%s' % (config_file, str(error).splitlines()[0])) from error
     from trytond import backend
     try:
         return backend.Database(database).connect().get_connection(
@@ -80,10 +84,12 @@ def check_triggers(connection):
     lookalike (see append_only.check): the rows may still verify, but the
     door to silent edits was opened."""
     from trytond import backend
-    return [chain.Problem('*', 0, 'trigger',
-            'append-only trigger %s is missing, disabled or changed' % name)
-        for name in append_only.check(
-            connection.cursor(), backend.name, 'zt_ledger_entry')]
+    cursor = connection.cursor()
+    return [chain.Problem('*', 0, 'trigger', 'trigger %s' % problem)
+        for table, append in [('zt_ledger_entry', True),
+            ('zt_ledger_chain', False)]
+        for problem in append_only.check(
+            cursor, backend.name, table, append)]
 
 
 def verify(connection, progress=None, jobs=1):

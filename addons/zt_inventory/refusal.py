@@ -12,6 +12,7 @@ import logging
 import sys
 
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
@@ -102,15 +103,18 @@ def _append(database, user, event, notes, payload):
                 logger.info("refusal by user %s not recorded: the user "
                     "was rolled back", user)
                 return
+            # The user's own company when the note has none or one that
+            # does not exist (a client's context is not to be trusted).
+            fallback, = User.read([user], ['company'])
+            fallback = fallback['company']
             events = []
             for model, record, reference, company, warehouse in notes:
+                if company is None or not Company.search(
+                        [('id', '=', company)], limit=1):
+                    company, warehouse = fallback, None
                 if company is None:
-                    logger.warning("refusal of %s,%s not recorded: no "
-                        "company", model, record)
-                    continue
-                if not Company.search([('id', '=', company)], limit=1):
-                    logger.info("refusal of %s,%s not recorded: its "
-                        "company was rolled back", model, record)
+                    logger.warning("refusal of %s,%s by user %s not "
+                        "recorded: no company", model, record, user)
                     continue
                 events.append({
                         'company': company,
@@ -156,26 +160,26 @@ def watch(model_name):
     access error that no one recorded (Tryton's model, field, rule and
     button access, a module's refusal to modify a record...), the error is
     recorded as '<model>.refused' (record id 0, the model of the failing
-    check if known, else the last one checked) once the transaction has
+    check if known, else the first one checked) once the transaction has
     ended.  Cheap: one callback per transaction."""
     transaction = Transaction()
     if transaction.database is None:
         return
-    watched = getattr(transaction, '_zt_watched', None)
-    if watched is None:
-        watched = transaction._zt_watched = [model_name]
+    if getattr(transaction, '_zt_watched', None) is None:
+        # The first model checked is the call's own (the button's, the
+        # wizard's or the model called).
+        transaction._zt_watched = [model_name]
         company = transaction.context.get('company')
         transaction.atexit(_record_uncaught, transaction.database.name,
-            transaction.user, int(company) if company else None, watched)
-    else:
-        watched[0] = model_name
+            transaction.user, company if isinstance(company, int) else None,
+            transaction._zt_watched)
 
 
 def _record_uncaught(database, user, company, watched):
     """The atexit callback of :func:`watch`: it runs while the exception
     that ends the transaction, if any, is in flight."""
     error = sys.exc_info()[1]
-    if (not isinstance(error, AccessError)
+    if (not isinstance(error, (AccessError, AccessButtonError))
             or getattr(error, '_zt_recorded', False)):
         return
     error._zt_recorded = True

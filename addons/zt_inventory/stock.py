@@ -18,7 +18,8 @@ def _value(value):
 
 # What a ledger payload of a stock move reads (one read per batch).
 # (Locations and units come from caches: see Location.ledger_location.)
-PAYLOAD_FIELDS = ['company', 'product', 'product.code', 'quantity', 'unit',
+PAYLOAD_FIELDS = ['company', 'product', 'product.code', 'quantity',
+    'internal_quantity', 'unit',
     'from_location', 'to_location', 'lot', 'lot.number', 'origin', 'shipment',
     'shipment.rec_name', 'production_input', 'production_input.rec_name',
     'production_output', 'production_output.rec_name', 'unit_price',
@@ -151,7 +152,8 @@ class Move(metaclass=PoolMeta):
     @classmethod
     def _ledger_payload(cls, row, changes=None):
         """Return what the ledger records of a move (dict) from its ``row``
-        (read of PAYLOAD_FIELDS): product, quantity and unit, locations,
+        (read of PAYLOAD_FIELDS): product, quantity and unit (and in the
+        product's default unit: internal_quantity), locations,
         lot, origin and shipment or production, state, and ``changes``
         (field -> [old, new], records as ids) if any."""
         if row['shipment']:
@@ -170,6 +172,7 @@ class Move(metaclass=PoolMeta):
             'product': row['product.']['code'],
             'product_id': row['product'],
             'quantity': row['quantity'],
+            'internal_quantity': row['internal_quantity'],
             'unit': Uom.ledger_symbol(row['unit']),
             'unit_id': row['unit'],
             'from_location': Location.ledger_location(

@@ -11,6 +11,7 @@ from trytond.modules.zt_inventory import ledger_verify
 from trytond.modules.zt_inventory.exceptions import (
     ScanError, SegregationOfDutiesError, WorkflowFieldError)
 from trytond.model.exceptions import AccessError
+from trytond.model.modelview import AccessButtonError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import CONTEXT, DB_NAME, USER
 from trytond.transaction import Transaction, TransactionError
@@ -106,7 +107,8 @@ class RefusalTestCase(DBTestCase):
                         }])
         with self.assertRaises(WorkflowFieldError):
             self.call('requester', create)
-        (login, payload), = self.entries('zt.issue.request.refused', 0)
+        (login, payload), = [e for e in self.entries(
+                'zt.issue.request.refused', 0) if e[0] == 'requester']
         self.assertEqual((login, payload['error']),
             ('requester', 'WorkflowFieldError'))
 
@@ -130,6 +132,29 @@ class RefusalTestCase(DBTestCase):
         (login, payload), = self.entries('stock.move.refused', 0)
         self.assertEqual(login, 'keeper')
         self.assertTrue(payload['message'])
+
+    def test_button_and_context(self):
+        """A button refused to a group, and a refusal in a call whose
+        context names no company: both recorded (the user's company)"""
+        def cancel():
+            Request = Pool().get('zt.issue.request')
+            Request.cancel([Request(self.request)])
+
+        def write_anchor():
+            with Transaction().set_context(company=None):
+                Anchor = Pool().get('zt.ledger.anchor')
+                Anchor.write(Anchor.search([]), {'hash': 'x'})
+
+        with self.assertRaises(AccessButtonError):
+            self.call('keeper', cancel)
+        with self.assertRaises(AccessError):
+            self.call('keeper', write_anchor)
+        self.assertEqual(
+            [(who, p['error']) for who, p in self.entries(
+                    'zt.issue.request.refused', 0) if who == 'keeper'],
+            [('keeper', 'AccessButtonError')])
+        (login, payload), = self.entries('zt.ledger.anchor.refused', 0)
+        self.assertEqual((login, payload['error']), ('keeper', 'AccessError'))
 
     def test_ledger_write(self):
         "Root writing a ledger entry: refused and recorded; chains verify"

@@ -285,5 +285,42 @@ class VerifyTestCase(DBTestCase):
         chains, entries, problems = ledger_verify.verify(
             Transaction().connection)
         self.assertEqual([p.detail for p in problems], [
-                'append-only trigger %s is missing, disabled or changed' % n
+                'trigger %s is missing, disabled or changed' % n
                 for n in expected])
+
+    @with_transaction()
+    def test_unexpected_trigger(self):
+        "A trigger added on the ledger or its chains (to drop rows): named"
+        self.world()
+        cursor = Transaction().connection.cursor()
+        if backend.name == 'postgresql':
+            cursor.execute('CREATE FUNCTION zt_drop() RETURNS trigger AS '
+                '$$BEGIN RETURN NULL; END;$$ LANGUAGE plpgsql')
+            cursor.execute('CREATE TRIGGER zt_drop_refused BEFORE INSERT '
+                'ON zt_ledger_entry FOR EACH ROW EXECUTE FUNCTION zt_drop()')
+            cursor.execute('CREATE TRIGGER zt_keep_head BEFORE UPDATE '
+                'ON zt_ledger_chain FOR EACH ROW EXECUTE FUNCTION zt_drop()')
+        else:
+            cursor.execute('CREATE TRIGGER zt_drop_refused BEFORE INSERT '
+                'ON zt_ledger_entry BEGIN SELECT RAISE(IGNORE); END')
+            cursor.execute('CREATE TRIGGER zt_keep_head BEFORE UPDATE '
+                'ON zt_ledger_chain BEGIN SELECT RAISE(IGNORE); END')
+        chains, entries, problems = ledger_verify.verify(
+            Transaction().connection)
+        self.assertEqual([p.detail for p in problems], [
+                'trigger zt_drop_refused is unexpected',
+                'trigger zt_keep_head is unexpected'])
+
+    @with_transaction()
+    def test_move_links(self):
+        "A done move moved to another document or company with SQL: named"
+        w = self.world()
+        move = self.issued_move(w)
+        self.sql('UPDATE stock_move SET production_input = NULL, '
+            'internal_quantity = 0.5 WHERE id = %s' % move)
+        details = sorted(d for _, d in self.records())
+        self.assertEqual(len(details), 2, details)
+        self.assertRegex(details[0], r'^stock.move %s: field '
+            r'internal_quantity: ledger 3.0, current 0.5$' % move)
+        self.assertRegex(details[1], r'^stock.move %s: field shipment: '
+            r'ledger production,\d+, current none$' % move)
