@@ -245,10 +245,13 @@ class VerifyTestCase(DBTestCase):
             "WHERE model = 'stock.move' AND record = %s" % move)
         ids = {e: i for i, e in cursor.fetchall()}
         assigned, done = ids['stock.move.assigned'], ids['stock.move.done']
-        self.sql('UPDATE zt_ledger_entry SET id = -1 WHERE id = %s' % done,
+        spare = 999999999  # ids are positive (a PostgreSQL constraint)
+        self.sql('UPDATE zt_ledger_entry SET id = %s WHERE id = %s'
+            % (spare, done),
             'UPDATE zt_ledger_entry SET id = %s WHERE id = %s'
             % (done, assigned),
-            'UPDATE zt_ledger_entry SET id = %s WHERE id = -1' % assigned,
+            'UPDATE zt_ledger_entry SET id = %s WHERE id = %s'
+            % (assigned, spare),
             "UPDATE stock_move SET state = 'assigned' WHERE id = %s" % move)
         self.assertIn('stock.move %s: field state: ledger done, current '
             'assigned' % move, [d for _, d in self.records()])
