@@ -16,10 +16,7 @@ def build_parser():
         description="Create the demo database DATABASE (an existing one is "
         "recreated), load the demo data, play the approval and issue "
         "scenario over XML-RPC and keep the server running.")
-    demo.add_argument('-c', '--config', dest='config_file', required=True,
-        metavar='CONFIG', help="trytond configuration file")
-    demo.add_argument('-d', '--database', dest='database', required=True,
-        metavar='DATABASE', help="name of the demo database")
+    add_database_options(demo)
     demo.add_argument('--no-serve', dest='serve', action='store_false',
         help="stop the server after the scenario")
     verify = commands.add_parser('verify',

@@ -13,7 +13,7 @@ import sys
 
 from . import chain
 from .custody import payload_pattern
-from .ledger_verify import connect
+from .ledger_verify import connect, placeholder
 
 COLUMNS = ['chain', 'sequence', 'event', 'model', 'record', 'payload',
     'user', 'employee', 'device', 'timestamp', 'previous_hash', 'hash',
@@ -34,16 +34,11 @@ class TraceError(Exception):
     "The product or lot to trace does not exist."
 
 
-def _placeholder():
-    from trytond import backend
-    return '?' if backend.name == 'sqlite' else '%s'
-
-
 def find_ids(cursor, product_code, lot_number=None):
     """Return (product ids, lot ids or None) of the product with the code
     ``product_code`` and its lots numbered ``lot_number``.  Raises
     :class:`TraceError` when none exists."""
-    mark = _placeholder()
+    mark = placeholder()
     cursor.execute('SELECT id FROM product_product WHERE code = %s' % mark,
         (product_code,))
     products = [int(i) for i, in cursor.fetchall()]
@@ -76,7 +71,7 @@ def trace(connection, product_code, lot_number=None):
     cursor = connection.cursor()
     products, lots = find_ids(cursor, product_code, lot_number)
     key, ids = ('lot_id', lots) if lots else ('product_id', products)
-    mark = _placeholder()
+    mark = placeholder()
     where = ' OR '.join(["e.payload LIKE %s ESCAPE '\\'" % mark] * len(ids))
     cursor.execute(QUERY % where,
         [payload_pattern(key, i) for i in ids])

@@ -148,13 +148,18 @@ def checked_rows(connection, progress=None):
             (last.sequence, last.hash))
 
 
+def placeholder():
+    """Return the DB-API parameter marker (str) of trytond's backend: '?'
+    for sqlite3, '%s' for psycopg."""
+    from trytond import backend
+    return '?' if backend.name == 'sqlite' else '%s'
+
+
 def compare_records(connection):
     """Return the problems (list of chain.Problem of kind 'record') of
     stock records that differ from the last state their ledger entries
     record (see ledger_state)."""
-    from trytond import backend
-    return ledger_state.compare(connection,
-        placeholder='?' if backend.name == 'sqlite' else '%s')
+    return ledger_state.compare(connection, placeholder=placeholder())
 
 
 def main(config_file, database, out=sys.stdout, err=sys.stderr,

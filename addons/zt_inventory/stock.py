@@ -26,14 +26,32 @@ PAYLOAD_FIELDS = ['company', 'product', 'product.code', 'quantity',
     'effective_date', 'state']
 
 
-class Location(metaclass=PoolMeta):
-    __name__ = 'stock.location'
-    _ledger_cache = Cache('zt_inventory.location_ledger', context=False)
+class LedgerCacheMixin:
+    """A ``_ledger_cache`` (Tryton ``Cache``, set by each class) of what the
+    ledger records of the records of a model, cleared whenever one of them
+    changes."""
+    __slots__ = ()
 
     @classmethod
-    def on_modification(cls, mode, locations, field_names=None):
-        super().on_modification(mode, locations, field_names=field_names)
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
         cls._ledger_cache.clear()
+
+    @classmethod
+    def _ledger_cached(cls, id_, compute):
+        """Return the cached value of the record ``id_`` in the context's
+        language, ``compute(record)`` when missing."""
+        key = (id_, Transaction().language)
+        value = cls._ledger_cache.get(key)
+        if value is None:
+            value = compute(cls(id_))
+            cls._ledger_cache.set(key, value)
+        return value
+
+
+class Location(LedgerCacheMixin, metaclass=PoolMeta):
+    __name__ = 'stock.location'
+    _ledger_cache = Cache('zt_inventory.location_ledger', context=False)
 
     @classmethod
     def ledger_location(cls, location):
@@ -41,35 +59,21 @@ class Location(metaclass=PoolMeta):
         ``location`` as the ledger records it: its code, or its name in the
         context's language.  Cached until a location changes: the warehouse
         is a search up the tree that every stock move event would repeat."""
-        key = (location, Transaction().language)
-        result = cls._ledger_cache.get(key)
-        if result is None:
-            record = cls(location)
+        def compute(record):
             warehouse = record.warehouse
-            result = (record.code or record.name,
+            return (record.code or record.name,
                 warehouse.id if warehouse else None)
-            cls._ledger_cache.set(key, result)
-        return tuple(result)
+        return tuple(cls._ledger_cached(location, compute))
 
 
-class Uom(metaclass=PoolMeta):
+class Uom(LedgerCacheMixin, metaclass=PoolMeta):
     __name__ = 'product.uom'
     _ledger_cache = Cache('zt_inventory.uom_ledger', context=False)
 
     @classmethod
-    def on_modification(cls, mode, uoms, field_names=None):
-        super().on_modification(mode, uoms, field_names=field_names)
-        cls._ledger_cache.clear()
-
-    @classmethod
     def ledger_symbol(cls, uom):
         "Return the symbol (str) of the unit id ``uom``, cached."
-        key = (uom, Transaction().language)
-        symbol = cls._ledger_cache.get(key)
-        if symbol is None:
-            symbol = cls(uom).symbol
-            cls._ledger_cache.set(key, symbol)
-        return symbol
+        return cls._ledger_cached(uom, lambda record: record.symbol)
 
 
 class Move(metaclass=PoolMeta):
