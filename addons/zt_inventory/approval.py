@@ -1,14 +1,14 @@
 # This file is part of zt-inventory.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Plain approval and segregation-of-duties rules (no ORM import).
+"""Plain approval rules (no ORM import).
 
 The issue-request workflow binds these functions to Tryton records; keeping
-them here lets them be tested alone and bound to another ERP.
+them here lets them be tested alone and bound to another ERP.  Segregation
+of duties is in sod_rules.py.
 """
 from decimal import Decimal
 
-__all__ = ['MANAGER', 'FINANCE', 'required_levels', 'next_level',
-    'duty_conflicts']
+__all__ = ['MANAGER', 'FINANCE', 'required_levels', 'next_level']
 
 MANAGER = 'manager'
 FINANCE = 'finance'
@@ -46,20 +46,3 @@ def next_level(required, approved):
             return level
     return None
 
-
-def duty_conflicts(actor, requester, approvers):
-    """Return the roles (list of str) that ``actor`` already holds in the
-    request's chain: ``'requester'`` and/or ``'approver'``.
-
-    ``actor``, ``requester``: employee identifiers (any hashable);
-    ``approvers``: identifiers of the employees whose approvals stand.
-    An empty list means the actor may act.  Source: segregation of duties as
-    in COSO internal control and the seed ("nobody may act twice in one
-    request's chain").
-    """
-    conflicts = []
-    if actor == requester:
-        conflicts.append('requester')
-    if actor in set(approvers):
-        conflicts.append('approver')
-    return conflicts

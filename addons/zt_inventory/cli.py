@@ -53,6 +53,14 @@ def build_parser():
     trace.add_argument('--lot', metavar='LOT', help="the lot's number")
     trace.add_argument('--format', choices=['table', 'json'],
         default='table', help="output format (default: table)")
+    sod_report = commands.add_parser('sod-report',
+        help="list the users whose groups break a segregation-of-duties "
+        "rule",
+        description="Print one line per active user and active rule whose "
+        "two duties the user's groups grant: login, rule, groups granting "
+        "each duty ('*': every user).  Exit 0 when there is none, 1 "
+        "otherwise.")
+    add_database_options(sod_report)
     return parser
 
 
@@ -117,7 +125,7 @@ def main(argv=None):
 
 def dispatch(options):
     "Run the subcommand of the parsed ``options``; exits with its code."
-    if options.command == 'anchor':
+    if options.command in {'anchor', 'sod-report'}:
         # The same checks as the read-only commands, before any write.
         from .ledger_verify import connect
         connect(options.config_file, options.database).close()
@@ -132,6 +140,9 @@ def dispatch(options):
         sys.exit(keygen(options.path))
     elif options.command == 'anchor':
         sys.exit(anchor(options.config_file, options.database))
+    elif options.command == 'sod-report':
+        from .sod_report import main as sod_report
+        sys.exit(sod_report(options.config_file, options.database))
     elif options.command == 'trace':
         from .ledger_trace import main as trace
         sys.exit(trace(options.config_file, options.database,

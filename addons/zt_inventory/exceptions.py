@@ -50,3 +50,39 @@ class LedgerAnchorError(UserError):
 
 class ProductionInputsNotIssuedError(UserError):
     "A production would consume inputs that no issue request issued."
+
+
+class TransferStateError(UserError):
+    "A transfer is not in a state where it may be approved."
+
+
+class EmergencySelfApprovalError(SegregationOfDutiesError):
+    "Someone would approve, reject or review their own emergency access."
+
+
+class EmergencyJustificationError(ValidationError):
+    "An emergency access lacks a justification, a duration or a review."
+
+
+class SoDRuleError(ValidationError):
+    "A segregation-of-duties rule does not name two different duties."
+
+
+class TOTPRequiredError(AccessError):
+    "A company requires a one-time password and the user has none set up."
+
+
+class TOTPCodeError(UserError):
+    "A one-time password is wrong or was used already."
+
+
+class TOTPSetupError(UserError):
+    "A one-time password cannot be set up or activated now."
+
+
+class TOTPResetError(AccessError):
+    "Someone would reset their own one-time password."
+
+
+class TOTPFieldError(AccessError):
+    "A one-time password field is written outside of set-up and reset."

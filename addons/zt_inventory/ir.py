@@ -11,3 +11,6 @@ class Cron(metaclass=PoolMeta):
         super().__setup__()
         cls.method.selection.append(
             ('zt.ledger.anchor|anchor_heads', "Anchor Ledger Heads"))
+        cls.method.selection.append(
+            ('zt.emergency.access|expire_accesses',
+                "Expire Emergency Access"))

@@ -9,8 +9,9 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import approval as approval_rules
+from . import sod_rules
 from .company import get_actor, in_group
-from .exceptions import ActorError, RequestStateError, SegregationOfDutiesError
+from .exceptions import ActorError, RequestStateError
 from .ledger import plain
 from .refusal import recorded
 from .trace import dumps, utc_now
@@ -130,23 +131,19 @@ class IssueRequest(metaclass=PoolMeta):
     @classmethod
     def check_approver(cls, request, level, employee):
         """Raise unless ``employee`` (the actor) may decide ``level`` on
-        ``request``: in the level's group, neither the requester nor a
-        standing approver (segregation of duties, checked before the
-        supervisor so that the refusal names the conflict), and the
-        requester's supervisor for the manager level."""
+        ``request``: no segregation-of-duties rule forbids it (zt.sod.rule,
+        duty 'issue_request.approve_<level>': by default neither the
+        requester nor the approver of the other level; checked first, so
+        that the refusal names the conflict, for root too), in the level's
+        group, and the requester's supervisor for the manager level."""
+        pool = Pool()
+        Rule = pool.get('zt.sod.rule')
+        Rule.check([request], sod_rules.APPROVE[level], employee=employee)
         if not in_group(LEVEL_GROUPS[level]):
             raise ActorError(gettext(
                     'zt_inventory.msg_approval_group',
                     request=request.rec_name,
                     level=gettext('zt_inventory.msg_level_%s' % level)))
-        conflicts = approval_rules.duty_conflicts(
-            employee, request.requested_by,
-            [a.employee for a in request.valid_approvals()])
-        if conflicts:
-            raise SegregationOfDutiesError(gettext(
-                    'zt_inventory.msg_sod_%s' % conflicts[0],
-                    request=request.rec_name,
-                    employee=employee.rec_name))
         if (level == approval_rules.MANAGER
                 and request.requested_by.supervisor != employee):
             raise ActorError(gettext(

@@ -13,10 +13,9 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from . import barcode
+from . import barcode, sod_rules
 from .company import get_actor, in_group
-from .exceptions import (
-    ActorError, ScanError, SegregationOfDutiesError, StockUnavailableError)
+from .exceptions import ActorError, ScanError, StockUnavailableError
 from .issue_approval import RequestTraceMixin
 from .refusal import recorded
 from .trace import dumps, utc_now
@@ -37,26 +36,22 @@ class IssueRequest(metaclass=PoolMeta):
 
     @classmethod
     def check_keeper(cls, requests):
-        """Raise unless the actor may issue every request: a warehouse
-        keeper with an employee in the request's company who is neither the
-        requester nor an approver.  Returns {request: (user, employee)}."""
+        """Raise unless the actor may issue every request: an employee in
+        the request's company whom no segregation-of-duties rule forbids to
+        issue it (zt.sod.rule, duty 'issue_request.issue': by default
+        neither the requester nor an approver; checked first, for root
+        too), in the warehouse keeper group.  Returns {request: (user,
+        employee)}."""
+        Rule = Pool().get('zt.sod.rule')
         actors = {}
         for request in requests:
             user, employee = get_actor(request.company)
+            Rule.check([request], sod_rules.ISSUE, employee=employee,
+                user=user)
             if not in_group('zt_inventory.group_warehouse_keeper'):
                 raise ActorError(gettext(
                         'zt_inventory.msg_issue_keeper_group',
                         request=request.rec_name))
-            if employee == request.requested_by:
-                raise SegregationOfDutiesError(gettext(
-                        'zt_inventory.msg_sod_requester',
-                        request=request.rec_name,
-                        employee=employee.rec_name))
-            if employee in {a.employee for a in request.valid_approvals()}:
-                raise SegregationOfDutiesError(gettext(
-                        'zt_inventory.msg_sod_approver',
-                        request=request.rec_name,
-                        employee=employee.rec_name))
             actors[request] = (user, employee)
         return actors
 

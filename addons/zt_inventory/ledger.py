@@ -241,8 +241,12 @@ class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
             user = transaction.user
             employee, = User.read([user], ['employee'])
             employee = employee['employee']
+            marks = cls._payload_marks(user)
             heads, vlist = {}, []
             for event in events:
+                if marks:
+                    event = dict(
+                        event, payload=dict(event['payload'], **marks))
                 company, warehouse = event['company'], event.get('warehouse')
                 key = chain_key(company, warehouse)
                 if key not in heads:
@@ -257,6 +261,13 @@ class LedgerEntry(AppendOnlyMixin, ModelSQL, ModelView):
             entries = cls.browse(cls._insert(vlist))
             Chain.move_heads({c[0]: h for c, h in heads.values()})
         return entries
+
+    @classmethod
+    def _payload_marks(cls, user):
+        """Return the keys (dict) added to the payload of every entry that
+        ``user`` (id) appends now: none here; an extension marks e.g. the
+        entries made under an emergency access (emergency.py)."""
+        return {}
 
     @classmethod
     def _insert(cls, vlist):

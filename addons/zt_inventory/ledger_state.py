@@ -120,7 +120,9 @@ def _last_entries(cursor, placeholder):
     """Return {model: {record id: (event, payload dict, chain key,
     sequence)}} of the last entry (refusals aside) of every record of
     :data:`MODELS`: one pass over the ledger."""
-    stateless = [m + '.refused' for m in MODELS] + STATELESS_EVENTS
+    stateless = ([m + suffix for m in MODELS
+            for suffix in ['.refused', '.sod_override']]
+        + STATELESS_EVENTS)
     cursor.execute(LAST_ENTRIES % {
             'models': ', '.join([placeholder] * len(MODELS)),
             'stateless': ', '.join([placeholder] * len(stateless)),

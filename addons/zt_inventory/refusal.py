@@ -27,7 +27,7 @@ REFUSALS = (exceptions.ActorError, exceptions.SegregationOfDutiesError,
     exceptions.BOMExceededError, exceptions.ScanError,
     exceptions.StockUnavailableError, exceptions.ProductionIssuedError,
     exceptions.WorkflowFieldError, exceptions.LedgerAppendOnlyError,
-    exceptions.ProductionInputsNotIssuedError)
+    exceptions.ProductionInputsNotIssuedError, exceptions.TransferStateError)
 EVENTS = {exceptions.ScanError: 'scan_rejected'}
 
 

@@ -4,6 +4,8 @@
 // Browser test of the demo through the sao web client (run by run.sh).
 // Environment: BASE_URL (http://127.0.0.1:PORT), ZT_DB (database name),
 // ARTIFACT_DIR (screenshots), ZT_BROWSER_STEPS (optional comma list of steps).
+// Steps (in this order): issue_requests, keeper_product, keeper_move_price
+// (as keeper, zh_CN), admin_product (as admin), sales_request (as sales, en).
 //
 // Debian's chromium is driven by playwright-core; no browser is downloaded.
 import { chromium } from 'playwright-core';
@@ -15,12 +17,14 @@ const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:8000';
 const DB = process.env.ZT_DB || 'zt_browser';
 const ARTIFACT_DIR = process.env.ARTIFACT_DIR || 'artifacts';
 const STEPS = (process.env.ZT_BROWSER_STEPS
-    || 'issue_requests,keeper_product,admin_product').split(',');
+    || 'issue_requests,keeper_product,keeper_move_price,admin_product,'
+    + 'sales_request').split(',');
 const TIMEOUT = 30000;
 
 const USERS = {
     keeper: 'Keeper-Demo-2026!',
     admin: 'Admin-Demo-2026!',
+    sales: 'Sales-Demo-2026!',
 };
 // Flags verified on these machines (docs: stack.md).
 const CHROMIUM_ARGS = [
@@ -105,11 +109,40 @@ async function logout(page) {
     log('logged out');
 }
 
-// Open a model's list through the URL fragment (same as a menu entry).
-async function openList(page, model) {
-    await page.evaluate(([db, m]) => {
-        window.location.hash = `#${db}/model/${m}`;
-    }, [DB, model]);
+// The URL fragment that opens a model's list, optionally restricted by a
+// domain (sao reads `;domain=<JSON>`, see Sao.open_url).
+function modelUrl(model, domain) {
+    let url = `#${DB}/model/${model}`;
+    if (domain) {
+        url += `;domain=${encodeURIComponent(JSON.stringify(domain))}`;
+    }
+    return url;
+}
+
+// Open a model in a new tab through the URL fragment (same as a menu
+// entry) and wait until that tab is the current one: until then the active
+// pane is still the previous tab's.
+async function openTab(page, model, domain) {
+    await page.evaluate((url) => {
+        for (const tab of Sao.Tab.tabs) {
+            tab.ztPrevious = true;
+        }
+        window.location.hash = url;
+    }, modelUrl(model, domain));
+    try {
+        await page.waitForFunction((m) => {
+            const tab = Sao.Tab.tabs.get_current();
+            return tab && !tab.ztPrevious && tab.screen
+                && tab.screen.model_name === m;
+        }, model, { timeout: TIMEOUT });
+    } catch {
+        throw new StepFailure(`no tab of ${model} opened`);
+    }
+}
+
+// Open a model's list in a new tab; return its rows (at least one).
+async function openList(page, model, domain) {
+    await openTab(page, model, domain);
     const rows = page.locator('.tab-pane.active .treeview tbody tr:visible');
     try {
         await rows.first().waitFor({ timeout: TIMEOUT });
@@ -181,6 +214,306 @@ async function stepAdminProduct(page) {
     log('cost_price is editable for admin');
 }
 
+// Call a model method over sao's session, as the logged-in user (the same
+// RPC the client makes; the user's context is appended).
+async function rpc(page, method, params) {
+    return page.evaluate(async ([m, p]) => {
+        const session = Sao.Session.current_session;
+        return Sao.rpc({ method: m, params: p.concat([session.context]) },
+            session);
+    }, [method, params]);
+}
+
+// The text of the dialogs sao shows (errors, warnings), '' when none.
+async function dialogText(page) {
+    const bodies = page.locator('.modal:visible .modal-body');
+    const texts = await bodies.allInnerTexts().catch(() => []);
+    return texts.map((t) => t.trim()).filter(Boolean).join(' | ');
+}
+
+// Locate the (shown) input of field `name` in the active tab's form.
+function formInput(page, name) {
+    return page.locator(`.tab-pane.active .form input[name="${name}"]:visible`)
+        .first();
+}
+
+// Open the first stock move of `domain` in its form and wait until the
+// record is displayed (its product shown); return the unit_price input.
+async function openMoveForm(page, domain, what) {
+    const rows = await openList(page, 'stock.move', domain);
+    await rows.first().dblclick();
+    // Numeric fields render as .form-float here (see openProductCostPrice).
+    const price = formInput(page, 'unit_price');
+    try {
+        await price.waitFor({ timeout: TIMEOUT });
+        await page.waitForFunction(
+            (el) => !el.disabled && Array.from(document.querySelectorAll(
+                '.tab-pane.active .form input[name="product"]'))
+                .some((i) => i.value.trim() !== ''),
+            await price.elementHandle(), { timeout: TIMEOUT });
+    } catch (error) {
+        throw new StepFailure(`the form of ${what} with its unit_price did `
+            + `not show (${error.message.split('\n')[0]})`);
+    }
+    return price;
+}
+
+// The keeper may read but not change a move's unit price (field access on
+// stock.move unit_price).  A receipt move is done, hence read-only anyway;
+// a draft move that carries a price (a production output) shows that the
+// price alone is read-only while the quantity stays editable.
+async function stepKeeperMovePrice(page) {
+    // The incoming move of a supplier shipment (supplier -> input zone):
+    // the one that carries the purchase price.
+    const receipt = [['shipment', 'like', 'stock.shipment.in,%'],
+        ['from_location.type', '=', 'supplier']];
+    let price = await openMoveForm(page, receipt, 'a receipt move');
+    const receiptReadonly = await isReadonly(price);
+    await screenshot(page, 'keeper-move-unit-price.png');
+    check(receiptReadonly,
+        'keeper can edit unit_price of a receipt move (expected read-only)');
+    log('unit_price of a receipt move is read-only for keeper');
+
+    const draft = [['state', '=', 'draft'],
+        ['from_location.type', '=', 'production']];
+    const drafts = await rpc(page, 'model.stock.move.search_count', [draft]);
+    if (!drafts) {
+        log('no draft move with a unit price: skipped the editable check');
+        return;
+    }
+    price = await openMoveForm(page, draft, 'a draft production output move');
+    const quantity = formInput(page, 'quantity');
+    const priceReadonly = await isReadonly(price);
+    const quantityReadonly = await isReadonly(quantity);
+    await screenshot(page, 'keeper-draft-move-unit-price.png');
+    check(priceReadonly,
+        'keeper can edit unit_price of a draft move (expected read-only)');
+    check(!quantityReadonly,
+        'keeper cannot edit quantity of a draft move (expected editable: '
+        + 'only the price is read-only)');
+    log('unit_price of a draft move is read-only, its quantity editable');
+}
+
+// Expand every entry of the menu tree (#menu): click each expander once,
+// level after level, until no new one appears.  Entries are told apart by
+// their path (labels repeat: Parties/Categories, Products/Categories).
+// Return the labels of the entries shown.
+async function expandMenu(page) {
+    // The menu is filled after login, once its records are read.
+    await page.locator('#menu tbody tr').first().waitFor({ timeout: TIMEOUT });
+    const rows = page.locator('#menu tbody tr:visible');
+    // [path, has a visible expander] of each row shown, the depth read from
+    // the expander's indent (Sao.View.Tree.Row.redraw).
+    const listRows = () => rows.evaluateAll((trs) => {
+        const stack = [];
+        return trs.map((tr) => {
+            const label = tr.innerText.trim();
+            const expander = tr.querySelector('span.expander');
+            const img = expander && expander.querySelector('img');
+            const depth = img ? parseFloat(img.style.marginLeft) || 0 : 0;
+            stack.length = depth;
+            stack.push(label);
+            return [stack.join(' / '), !!expander
+                && getComputedStyle(expander).visibility === 'visible'];
+        });
+    });
+    const clicked = new Set();
+    for (let pass = 0; pass < 8; pass++) {
+        let expanded = 0;
+        const shown = await listRows();
+        const before = shown.length;
+        // Bottom-up, so that expanding a row does not move the next ones.
+        for (let i = shown.length - 1; i >= 0; i--) {
+            const [path, expandable] = shown[i];
+            if (!expandable || clicked.has(path)) {
+                continue;
+            }
+            clicked.add(path);
+            await rows.nth(i).locator('span.expander').click();
+            expanded++;
+        }
+        if (!expanded) {
+            break;
+        }
+        // Children are read from the server: wait until the rows stop
+        // growing.
+        let count = before;
+        for (let stable = 0, i = 0; stable < 3 && i < 50; i++) {
+            await page.waitForTimeout(100);
+            const now = await rows.count();
+            stable = now > before && now === count ? stable + 1 : 0;
+            count = now;
+        }
+    }
+    return (await rows.allInnerTexts()).map((t) => t.trim());
+}
+
+// The sales assistant has no access to stock.inventory: no menu entry of
+// theirs opens it (the server hides such entries), the model's list fails
+// with an access error, and yet they can create an issue request.
+async function stepSalesNoCountMenu(page) {
+    // Every menu entry the user may see, with the model its window opens.
+    const menus = await rpc(page, 'model.ir.ui.menu.search_read',
+        [[], 0, null, null, ['complete_name', 'action']]);
+    const windows = menus.map((m) => m.action || '')
+        .filter((a) => a.startsWith('ir.action.act_window,'))
+        .map((a) => Number(a.split(',')[1])).filter((id) => id > 0);
+    const actions = await rpc(page, 'model.ir.action.act_window.read',
+        [windows, ['res_model']]);
+    const counting = new Set(actions
+        .filter((a) => a.res_model === 'stock.inventory').map((a) => a.id));
+    const entries = menus.filter((m) => counting.has(
+        Number((m.action || ',').split(',')[1])));
+    check(entries.length === 0, 'menu entries of sales open stock.inventory: '
+        + entries.map((m) => m.complete_name).join(', '));
+    log(`${menus.length} menu entries, none opens stock.inventory`);
+
+    // The menu as shown, fully expanded: no "Inventories" entry (Tryton's
+    // label of the counts menu in en and zh_CN).
+    const labels = await expandMenu(page);
+    check(labels.length > menus.length / 2,
+        `the menu shows ${labels.length} of ${menus.length} entries`);
+    const shown = labels.filter((l) => /^(Inventories|库存盘点)$/.test(l));
+    check(shown.length === 0, 'the menu of sales shows a counts entry');
+
+    // Opening the counts list directly is refused by the server.
+    await openTab(page, 'stock.inventory');
+    const dialog = page.locator('.modal:visible .modal-body').first();
+    try {
+        await dialog.waitFor({ timeout: TIMEOUT });
+    } catch {
+        throw new StepFailure('stock.inventory opened for sales without an '
+            + 'access error');
+    }
+    const message = await dialogText(page);
+    await screenshot(page, 'sales-no-count-menu.png');
+    const rows = await page.locator(
+        '.tab-pane.active .treeview tbody tr:visible').count();
+    check(rows === 0, `sales sees ${rows} row(s) of stock.inventory`);
+    log(`stock.inventory refused: ${message.split('\n')[0]}`);
+    await page.locator('.modal:visible button.btn-primary').first().click();
+    await dialog.waitFor({ state: 'hidden', timeout: TIMEOUT });
+}
+
+// Pick a record in the search dialog of Many2One field `name` (opened by its
+// search icon), preferring the row that contains `prefer`; return the text
+// of the row picked.
+async function pickInSearch(page, name, prefer) {
+    const widget = '.tab-pane.active .form-many2one'
+        + `:has(input[name="${name}"])`;
+    await page.locator(`${widget} .icon-secondary button`).first().click();
+    const rows = page.locator('.modal:visible .treeview tbody tr:visible');
+    try {
+        await rows.first().waitFor({ timeout: TIMEOUT });
+    } catch {
+        throw new StepFailure(`the search of ${name} showed no record`);
+    }
+    let row = rows.filter({ hasText: prefer }).first();
+    if (await row.count() === 0) {
+        row = rows.first();
+    }
+    const text = (await row.innerText()).replace(/\s+/g, ' ').trim();
+    await row.dblclick();
+    await page.locator('.modal:visible .treeview').waitFor(
+        { state: 'hidden', timeout: TIMEOUT });
+    return text;
+}
+
+// Fill a field and leave it with Tab so that sao runs its on_change.
+async function fillField(input, value) {
+    await input.click();
+    await input.fill(value);
+    await input.press('Tab');
+}
+
+// Type `text` into a Many2One input and leave it: sao sets the record
+// found, or opens its search dialog (then pick the row showing `text`).
+async function fillMany2One(page, input, text) {
+    await fillField(input, text);
+    const rows = page.locator('.modal:visible .treeview tbody tr:visible');
+    const deadline = Date.now() + TIMEOUT;
+    while (Date.now() < deadline) {
+        if (await rows.count() > 0) {
+            await rows.filter({ hasText: text }).first().dblclick();
+            await page.locator('.modal:visible .treeview').waitFor(
+                { state: 'hidden', timeout: TIMEOUT });
+        } else if ((await input.inputValue()).includes(text)) {
+            return;
+        }
+        await page.waitForTimeout(200);
+    }
+    throw new StepFailure(`could not set "${text}" in ${
+        await input.getAttribute('name')}`);
+}
+
+async function stepSalesRequest(page) {
+    await openTab(page, 'zt.issue.request');
+    const newButton = page.locator('.tab-pane.active button#new_');
+    await newButton.waitFor({ timeout: TIMEOUT });
+    await page.locator('.tab-pane.active .treeview').first()
+        .waitFor({ timeout: TIMEOUT });
+    await newButton.click();
+
+    // A production order: the one of FG-2001 (its BOM takes RM-2001).
+    const production = formInput(page, 'production');
+    await production.waitFor({ timeout: TIMEOUT });
+    const picked = await pickInSearch(page, 'production', 'FG-2001');
+    const material = picked.includes('FG-1001') ? 'RM-1001' : 'RM-2001';
+    await page.waitForFunction(
+        (el) => el.value.trim() !== '', await production.elementHandle(),
+        { timeout: TIMEOUT });
+    log(`production ${await production.inputValue()} (${picked})`);
+
+    // The from location follows the production (its picking location).
+    const from = formInput(page, 'from_location');
+    try {
+        await page.waitForFunction((el) => el.value.trim() !== '',
+            await from.elementHandle(), { timeout: 5000 });
+    } catch {
+        await pickInSearch(page, 'from_location', 'STO');
+    }
+    log(`from location ${await from.inputValue()}`);
+
+    // One line: the material, quantity 1 (the lines list is editable).
+    const lines = page.locator('.tab-pane.active .form-one2many:visible')
+        .first();
+    const newLabel = await page.evaluate(() => Sao.i18n.gettext('New'));
+    await lines.locator(`button[aria-label="${newLabel}"]`).click();
+    const product = lines.locator('input[name="product"]:visible').first();
+    await product.waitFor({ timeout: TIMEOUT });
+    await fillMany2One(page, product, material);
+    const quantity = lines.locator('input[name="quantity"]:visible').first();
+    await fillField(quantity, '1');
+
+    await page.locator('.tab-pane.active button#save').click();
+    const number = formInput(page, 'number');
+    try {
+        await page.waitForFunction((el) => /\S/.test(el.value),
+            await number.elementHandle(), { timeout: TIMEOUT });
+    } catch {
+        const message = await dialogText(page);
+        await screenshot(page, 'sales-request-created.png');
+        throw new StepFailure('the issue request of sales was not saved'
+            + (message ? `: ${message}` : ''));
+    }
+    const saved = await number.inputValue();
+    const url = await page.evaluate(() => window.location.hash);
+    // After the save sao may show the lines only on demand ("More").
+    await lines.locator('tbody tr:visible', { hasText: material }).first()
+        .waitFor({ timeout: 5000 }).catch(() => {});
+    await screenshot(page, 'sales-request-created.png');
+    check(/^IR\d+/.test(saved), `the saved request is numbered "${saved}"`);
+    check(/zt\.issue\.request\/\d+/.test(url),
+        `the saved request has no id in the URL ${url}`);
+    // What the server stored, read back as sales.
+    const [request] = await rpc(page, 'model.zt.issue.request.search_read',
+        [[['number', '=', saved]], 0, 1, null, ['state', 'lines']]);
+    check(request && request.state === 'draft' && request.lines.length === 1,
+        `request ${saved} is not a draft with one line: `
+        + JSON.stringify(request));
+    log(`sales created issue request ${saved} (draft, ${material} x 1)`);
+}
+
 async function main() {
     mkdirSync(ARTIFACT_DIR, { recursive: true });
     const userDataDir = mkdtempSync(join(tmpdir(), 'zt-chromium-'));
@@ -197,7 +530,8 @@ async function main() {
     page.on('pageerror', (error) => console.error(`browser: sao error: ${error.message}`));
     let step = 'login keeper';
     try {
-        if (STEPS.includes('issue_requests') || STEPS.includes('keeper_product')) {
+        if (['issue_requests', 'keeper_product', 'keeper_move_price']
+            .some((s) => STEPS.includes(s))) {
             await login(page, 'keeper');
             if (STEPS.includes('issue_requests')) {
                 step = 'issue_requests';
@@ -207,6 +541,10 @@ async function main() {
                 step = 'keeper_product';
                 await stepKeeperProduct(page);
             }
+            if (STEPS.includes('keeper_move_price')) {
+                step = 'keeper_move_price';
+                await stepKeeperMovePrice(page);
+            }
             step = 'logout keeper';
             await logout(page);
         }
@@ -215,6 +553,16 @@ async function main() {
             await login(page, 'admin');
             step = 'admin_product';
             await stepAdminProduct(page);
+            step = 'logout admin';
+            await logout(page);
+        }
+        if (STEPS.includes('sales_request')) {
+            step = 'login sales';
+            await login(page, 'sales');
+            step = 'sales_request (no count menu)';
+            await stepSalesNoCountMenu(page);
+            step = 'sales_request (create)';
+            await stepSalesRequest(page);
         }
         log('all steps passed');
     } catch (error) {

@@ -26,12 +26,19 @@ def load(config_file, database, today=None):
     products, gtins = create_materials(config, category)
     print("  %d raw materials with GTIN-13 (and %s)"
         % (len(M.MATERIALS), M.NO_MOVE.code))
+    # Receipts without purchase orders: accept purchase's warning that
+    # supplier moves have no origin, as a user would in the client.
+    config.skip_warning = True
     receive_stock(config, company, products, today)
+    config.skip_warning = False
     print("  2 supplier receipts done")
     productions = create_productions(config, category, products, today)
     print("  2 bills of materials, 2 production orders waiting")
+    create_second_warehouse(config)
+    print("  a second warehouse %s" % M.SECOND_WAREHOUSE[0])
     create_users(config, company)
-    print("  %d users with employees and badges" % len(M.USERS))
+    print("  %d users with employees and badges; keepers assigned to "
+        "their warehouses" % len(M.USERS))
     finish_config_wizard(config)
     return {
         'productions': productions,
@@ -74,11 +81,14 @@ def setup_accounting(config, company, today):
     from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart, create_fiscalyear, get_accounts)
+    from trytond.modules.account_invoice.tests.tools import (
+        set_fiscalyear_invoice_sequences)
     from trytond.modules.account_stock_continental.tests.tools import (
         add_stock_accounts)
     create_chart(company)
-    fiscalyear = create_fiscalyear(company, today=(
-            dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)))
+    fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
+            company, today=(
+                dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))))
     fiscalyear.account_stock_method = 'continental'
     fiscalyear.click('create_period')
     accounts = add_stock_accounts(get_accounts(company), company)
@@ -109,6 +119,8 @@ def create_product(material, category, index, producible=False):
     template.cost_price_method = material.method
     template.list_price = Decimal(material.cost) * 2
     template.producible = producible
+    # Raw materials are bought (purchase lines need purchasable products).
+    template.purchasable = not producible
     product, = template.products
     product.suffix_code = material.code
     product.description = material.zh
@@ -252,7 +264,44 @@ def create_users(config, company):
         if company not in user.companies:
             user.companies.append(company)
         user.company = company
+        for code in M.KEEPER_WAREHOUSES.get(login, []):
+            user.warehouses.append(get_location(code))
         user.save()
+
+
+def get_location(code):
+    "Return the stock.location record of ``code``."
+    from proteus import Model
+    Location = Model.get('stock.location')
+    location, = Location.find([('code', '=', code)])
+    return location
+
+
+def create_second_warehouse(config):
+    """Create the demo's second warehouse, with its input, output, storage
+    and production locations (keepers act only in the warehouses assigned
+    to them)."""
+    from proteus import Model
+    Location = Model.get('stock.location')
+    code, name = M.SECOND_WAREHOUSE
+    children = {}
+    for kind in ['input', 'output', 'storage', 'production']:
+        location = Location(name='%s %s' % (code, kind.title()),
+            code='%s-%s' % (code, kind[:3].upper()),
+            type='production' if kind == 'production' else 'storage')
+        location.save()
+        children[kind] = location
+    warehouse = Location(name=name, code=code, type='warehouse',
+        input_location=children['input'],
+        output_location=children['output'],
+        storage_location=children['storage'],
+        production_location=children['production'])
+    warehouse.save()
+    for kind in ['input', 'output', 'storage']:
+        location = children[kind]
+        location.parent = warehouse
+        location.save()
+    return warehouse
 
 
 def create_employee(company, name, badge, supervisor):

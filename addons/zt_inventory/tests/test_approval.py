@@ -1,11 +1,12 @@
 # This file is part of zt-inventory.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Plain tests of the ORM-free approval and segregation-of-duties rules."""
+"""Plain tests of the ORM-free approval rules (segregation of duties:
+test_sod_rules.py)."""
 import unittest
 from decimal import Decimal
 
 from trytond.modules.zt_inventory.approval import (
-    FINANCE, MANAGER, duty_conflicts, next_level, required_levels)
+    FINANCE, MANAGER, next_level, required_levels)
 
 LIMIT = Decimal('5000')
 
@@ -59,32 +60,6 @@ class RequiredLevelsTestCase(unittest.TestCase):
         self.assertEqual(next_level((MANAGER, FINANCE), {MANAGER}), FINANCE)
         self.assertIsNone(next_level((MANAGER, FINANCE), {MANAGER, FINANCE}))
         self.assertIsNone(next_level((MANAGER,), {MANAGER}))
-
-
-class DutyConflictsTestCase(unittest.TestCase):
-    "Segregation of duties: nobody acts twice in one request's chain"
-
-    def test_free_actor(self):
-        self.assertEqual(duty_conflicts('keeper', 'staff', ['boss']), [])
-        self.assertEqual(duty_conflicts('boss', 'staff', []), [])
-
-    def test_requester(self):
-        "The requester may not approve or issue"
-        self.assertEqual(duty_conflicts('staff', 'staff', []), ['requester'])
-
-    def test_approver(self):
-        "A standing approver may not approve again or issue"
-        self.assertEqual(
-            duty_conflicts('boss', 'staff', ['boss']), ['approver'])
-        self.assertEqual(
-            duty_conflicts('boss', 'staff', iter(['cfo', 'boss'])),
-            ['approver'])
-
-    def test_both(self):
-        "Both roles are reported, requester first"
-        self.assertEqual(
-            duty_conflicts('staff', 'staff', ['staff']),
-            ['requester', 'approver'])
 
 
 if __name__ == '__main__':

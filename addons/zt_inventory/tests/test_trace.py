@@ -35,7 +35,8 @@ class TraceTestCase(DBTestCase):
                     'currency': w.company.currency.id,
                     'effective_date': w.today,
                     }])
-        Move.do([move])
+        with Transaction().set_context(_skip_warnings=True):
+            Move.do([move])
         request = w.approved_request([(w.mat_b, 3)])
         w.issue([request])
         return w
