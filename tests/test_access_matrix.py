@@ -72,7 +72,7 @@ class MatrixServer:
             .replace(f'{ROOT}/var/demo/', f'{tmp}/'))
         if uri.startswith('postgresql'):
             template = template.replace('uri = sqlite://', f'uri = {uri}')
-            self.database = 'test_zt_matrix'
+            self.database = 'test_zt_matrix_%s' % os.getpid()
         self.conf = tmp / 'trytond.conf'
         self.conf.write_text(template)
         self.log = tmp / 'trytond.log'
