@@ -27,6 +27,8 @@ DUTY_SELECTION = [
     (sod_rules.CONFIRM_COUNT, "Confirm Count"),
     (sod_rules.CONFIRM_PURCHASE, "Confirm Purchase"),
     (sod_rules.RECEIVE, "Receive Supplier Shipment"),
+    (sod_rules.CREATE_TRANSFER, "Create Transfer"),
+    (sod_rules.APPROVE_TRANSFER, "Approve Transfer"),
     ]
 # Duty -> the model of the documents it is performed on.
 DUTY_MODELS = {
@@ -38,6 +40,8 @@ DUTY_MODELS = {
     sod_rules.CONFIRM_COUNT: 'stock.inventory',
     sod_rules.CONFIRM_PURCHASE: 'purchase.purchase',
     sod_rules.RECEIVE: 'stock.shipment.in',
+    sod_rules.CREATE_TRANSFER: 'stock.shipment.internal',
+    sod_rules.APPROVE_TRANSFER: 'stock.shipment.internal',
     }
 # Duty -> what grants it: the buttons (model, name) whose groups grant it
 # (a button without groups: the groups that may write its model), models
@@ -60,6 +64,9 @@ DUTY_GRANTS = {
         'buttons': [('purchase.purchase', 'confirm')]},
     sod_rules.RECEIVE: {'buttons': [
             ('stock.shipment.in', 'receive'), ('stock.shipment.in', 'do')]},
+    sod_rules.CREATE_TRANSFER: {'models': ['stock.shipment.internal']},
+    sod_rules.APPROVE_TRANSFER: {
+        'buttons': [('stock.shipment.internal', 'approve')]},
     }
 # Issue-request conflicts keep the workflow's own wording.
 REQUEST_MESSAGES = {
@@ -334,6 +341,21 @@ class SoDRule(DeactivableMixin, ModelSQL, ModelView):
             for e in (shipment.received_by, shipment.done_by) if e]
         return actors + cls._ledger_actors(shipment, [
                 'stock.shipment.in.received', 'stock.shipment.in.done'])
+
+    @classmethod
+    def _performers_shipment_internal_create(cls, shipment):
+        "Who created the transfer, with each of their employees."
+        user = shipment.create_uid
+        if user is None:
+            return []
+        return [sod_rules.Actor(user.id, e.id if e else None)
+            for e in (user.employees or [None])]
+
+    @classmethod
+    def _performers_shipment_internal_approve(cls, shipment):
+        if shipment.approved_by:
+            return [cls._actor(None, shipment.approved_by)]
+        return []
 
     @classmethod
     def _ledger_actors(cls, record, events):

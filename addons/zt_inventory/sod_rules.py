@@ -27,10 +27,13 @@ COUNT = 'inventory.count'
 CONFIRM_COUNT = 'inventory.confirm'
 CONFIRM_PURCHASE = 'purchase.confirm'
 RECEIVE = 'shipment_in.receive'
+CREATE_TRANSFER = 'shipment_internal.create'
+APPROVE_TRANSFER = 'shipment_internal.approve'
 # Approval level (approval.MANAGER, approval.FINANCE) -> its duty.
 APPROVE = {'manager': APPROVE_MANAGER, 'finance': APPROVE_FINANCE}
 DUTIES = (REQUEST, APPROVE_MANAGER, APPROVE_FINANCE, ISSUE, COUNT,
-    CONFIRM_COUNT, CONFIRM_PURCHASE, RECEIVE)
+    CONFIRM_COUNT, CONFIRM_PURCHASE, RECEIVE, CREATE_TRANSFER,
+    APPROVE_TRANSFER)
 
 Rule = namedtuple('Rule', ['id', 'name', 'first', 'second',
         'emergency_override'])

@@ -5,15 +5,16 @@
 The seed's role table gives the department manager "approve" on transfers:
 a transfer is approved before its stock leaves (``ship`` or ``do``).  The
 approver may not be the person who created the transfer (segregation of
-duties).  Refusals are recorded in the ledger (see refusal.py)."""
+duties, a zt.sod.rule of sod.xml).  Refusals are recorded in the ledger
+(see refusal.py)."""
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval
 
+from . import sod_rules
 from .company import get_actor
-from .exceptions import (
-    ApprovalRequiredError, SegregationOfDutiesError, TransferStateError)
+from .exceptions import ApprovalRequiredError, TransferStateError
 from .refusal import recorded
 from .trace import utc_now
 from .workflow_fields import check_workflow_fields
@@ -66,9 +67,9 @@ class ShipmentInternal(metaclass=PoolMeta):
 
         Raises :class:`ActorError` for a user without an employee of the
         shipment's company (root included) and
-        :class:`SegregationOfDutiesError` when the approver created the
-        transfer."""
-        User = Pool().get('res.user')
+        :class:`SegregationOfDutiesError` under a segregation-of-duties
+        rule (shipped: the creator of a transfer may not approve it)."""
+        Rule = Pool().get('zt.sod.rule')
         now = utc_now()
         for shipment in shipments:
             if (shipment.state not in APPROVABLE_STATES
@@ -77,14 +78,9 @@ class ShipmentInternal(metaclass=PoolMeta):
                         'zt_inventory.msg_transfer_approve_state',
                         shipment=shipment.rec_name))
             user, employee = get_actor(shipment.company)
-            creator = User(shipment.create_uid) if shipment.create_uid \
-                else None
-            if creator and (creator == user
-                    or (creator.employee and creator.employee == employee)):
-                raise SegregationOfDutiesError(gettext(
-                        'zt_inventory.msg_transfer_approve_own',
-                        shipment=shipment.rec_name,
-                        employee=employee.rec_name))
+            # Rule "transfer creator may not approve it" (zt.sod.rule).
+            Rule.check([shipment], sod_rules.APPROVE_TRANSFER,
+                employee=employee, user=user)
             cls.write([shipment], {
                     'approved_by': employee.id,
                     'approved_at': now,
@@ -105,7 +101,10 @@ class ShipmentInternal(metaclass=PoolMeta):
     def draft(cls, shipments):
         super().draft(shipments)
         # A transfer sent back to draft may change: approve it again.
-        cls.write([s for s in shipments if s.approved_by], {
+        # (Workflow.transition skipped those that could not go to draft.)
+        shipments = cls.browse([s.id for s in shipments])
+        cls.write([s for s in shipments
+                if s.state == 'draft' and s.approved_by], {
                 'approved_by': None,
                 'approved_at': None,
                 })

@@ -1,0 +1,122 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Transfers (internal shipments) are approved by a department manager
+before their stock leaves; the creator may not approve (transfer.py)."""
+from trytond.model.modelview import AccessButtonError
+from trytond.modules.zt_inventory.exceptions import (
+    ApprovalRequiredError, SegregationOfDutiesError, TransferStateError,
+    WorkflowFieldError)
+from trytond.pool import Pool
+from trytond.tests.test_tryton import with_transaction
+
+from .tools import DBTestCase, World, acting, savepoint
+
+
+class TransferTestCase(DBTestCase):
+    "Approval of transfers"
+
+    def transfer(self, w, user):
+        "A transfer of 2 screws to a shelf by ``user``, assigned."
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Shipment = pool.get('stock.shipment.internal')
+        w.receive({w.mat_b: 10})
+        shelf, = Location.create([{
+                    'name': "Shelf", 'code': 'SHELF', 'type': 'storage',
+                    'parent': w.storage.id}])
+        with acting(user):
+            shipment, = Shipment.create([{
+                        'company': w.company.id,
+                        'from_location': w.storage.id,
+                        'to_location': shelf.id,
+                        'moves': [('create', [{
+                                        'product': w.mat_b.id,
+                                        'unit': w.unit.id,
+                                        'quantity': 2,
+                                        'from_location': w.storage.id,
+                                        'to_location': shelf.id,
+                                        'company': w.company.id,
+                                        }])],
+                        }])
+            Shipment.wait([shipment])
+            Shipment.assign_try([shipment])
+        return Shipment(shipment.id)
+
+    @with_transaction()
+    def test_approved_before_done(self):
+        "Not done before approval; approved by the manager, then done"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper)
+        self.assertEqual(shipment.state, 'assigned')
+        with self.assertRaises(ApprovalRequiredError) as cm, savepoint():
+            with acting(w.keeper):
+                Shipment.do([shipment])
+        self.assertIn(shipment.rec_name, cm.exception.message)
+        self.assertEqual(Shipment(shipment.id).state, 'assigned')
+        with acting(w.manager):
+            Shipment.approve([shipment])
+        shipment = Shipment(shipment.id)
+        self.assertEqual(shipment.approved_by, w.manager_employee)
+        self.assertTrue(shipment.approved_at)
+        with acting(w.keeper):
+            Shipment.do([shipment])
+        self.assertEqual(Shipment(shipment.id).state, 'done')
+
+    @with_transaction()
+    def test_creator_may_not_approve(self):
+        "The creator of a transfer may not approve it, even as a manager"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.lead)  # keeper and manager
+        with self.assertRaises(SegregationOfDutiesError) as cm, savepoint():
+            with acting(w.lead):
+                Shipment.approve([shipment])
+        self.assertIn("Transfer creator may not approve it",
+            cm.exception.message)
+        self.assertIsNone(Shipment(shipment.id).approved_by)
+
+    @with_transaction()
+    def test_only_managers_approve(self):
+        "A keeper may not click Approve"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper)
+        with self.assertRaises(AccessButtonError), savepoint():
+            with acting(w.keeper2):
+                Shipment.approve([shipment])
+        self.assertIsNone(Shipment(shipment.id).approved_by)
+
+    @with_transaction()
+    def test_approval_not_forged(self):
+        "The approval fields are set by the Approve button only"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper)
+        with self.assertRaises(WorkflowFieldError), savepoint():
+            with acting(w.keeper):
+                Shipment.write([shipment],
+                    {'approved_by': w.manager_employee.id})
+        self.assertIsNone(Shipment(shipment.id).approved_by)
+
+    @with_transaction()
+    def test_draft_clears_approval(self):
+        "Back to draft, a transfer must be approved again; once only"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper)
+        with acting(w.manager):
+            Shipment.approve([shipment])
+        # As root: no button check, the method's own check refuses.
+        with self.assertRaises(TransferStateError), savepoint():
+            Shipment.approve([Shipment(shipment.id)])
+        Shipment.draft([Shipment(shipment.id)])  # not from assigned
+        self.assertTrue(Shipment(shipment.id).approved_by)
+        Shipment.wait([Shipment(shipment.id)])  # unassigned
+        Shipment.draft([Shipment(shipment.id)])
+        shipment = Shipment(shipment.id)
+        self.assertIsNone(shipment.approved_by)
+        self.assertIsNone(shipment.approved_at)
+        with self.assertRaises(TransferStateError), savepoint():
+            Shipment.approve([shipment])
+
