@@ -29,7 +29,7 @@ from .exceptions import (
 from .ledger import LedgerStateMixin
 from .refusal import recorded
 from .trace import utc_now
-from .workflow_fields import check_workflow_fields
+from .workflow_fields import WorkflowFieldsMixin, check_workflow_fields
 
 SECURITY_OFFICER = 'zt_inventory.group_security_officer'
 # The groups an emergency access may grant: the module's roles but the
@@ -54,7 +54,8 @@ def _datetime(value):
     return value
 
 
-class EmergencyAccess(LedgerStateMixin, Workflow, ModelSQL, ModelView):
+class EmergencyAccess(
+        WorkflowFieldsMixin, LedgerStateMixin, Workflow, ModelSQL, ModelView):
     "Emergency Access"
     __name__ = 'zt.emergency.access'
     __string__ = "Emergency Access"
@@ -237,12 +238,10 @@ class EmergencyAccess(LedgerStateMixin, Workflow, ModelSQL, ModelView):
         cls._grants_cache.clear()
 
     @classmethod
-    @recorded
-    def preprocess_values(cls, mode, values):
-        values = super().preprocess_values(mode, values)
-        if mode == 'create' and Transaction().check_access:
-            check_workflow_fields(cls, values, WORKFLOW_FIELDS)
-        return values
+    def _outside_workflow_fields(cls):
+        # Checked on creation too (WorkflowFieldsMixin): Tryton runs
+        # preprocess_values without access checks.
+        return WORKFLOW_FIELDS
 
     @classmethod
     @recorded

@@ -5,6 +5,7 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction, without_check_access
 
 from .ledger import LedgerStateMixin
+from .workflow_fields import WorkflowFieldsMixin
 
 # A change of one of these on a move that is not draft is a ledger event.
 MOVE_TRACKED_FIELDS = ['quantity', 'unit', 'product', 'lot', 'from_location',
@@ -76,7 +77,7 @@ class Uom(LedgerCacheMixin, metaclass=PoolMeta):
         return cls._ledger_cached(uom, lambda record: record.symbol)
 
 
-class Move(metaclass=PoolMeta):
+class Move(WorkflowFieldsMixin, metaclass=PoolMeta):
     __name__ = 'stock.move'
 
     @classmethod
@@ -199,27 +200,33 @@ class Move(metaclass=PoolMeta):
         return payload
 
 
-class ShipmentIn(LedgerStateMixin, metaclass=PoolMeta):
+class ShipmentIn(
+        WorkflowFieldsMixin, LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.in'
 
 
-class ShipmentInReturn(LedgerStateMixin, metaclass=PoolMeta):
+class ShipmentInReturn(
+        WorkflowFieldsMixin, LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.in.return'
 
 
-class ShipmentOut(LedgerStateMixin, metaclass=PoolMeta):
+class ShipmentOut(
+        WorkflowFieldsMixin, LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.out'
 
 
-class ShipmentOutReturn(LedgerStateMixin, metaclass=PoolMeta):
+class ShipmentOutReturn(
+        WorkflowFieldsMixin, LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.out.return'
 
 
-class ShipmentInternal(LedgerStateMixin, metaclass=PoolMeta):
+class ShipmentInternal(
+        WorkflowFieldsMixin, LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'stock.shipment.internal'
 
 
-class Inventory(LedgerStateMixin, metaclass=PoolMeta):
+class Inventory(
+        WorkflowFieldsMixin, LedgerStateMixin, metaclass=PoolMeta):
     __name__ = 'stock.inventory'
 
     def _ledger_warehouse(self):

@@ -205,6 +205,19 @@ class User(metaclass=PoolMeta):
             and self.totp_setup_until > utc_now())
 
     @classmethod
+    def get_login(cls, login, parameters):
+        """Refuse every login while ``[session] authentications`` names
+        'totp' in some alternatives only: the others would skip the code
+        (see totp_rules.totp_everywhere)."""
+        if not totp_rules.totp_everywhere(config.get(
+                    'session', 'authentications', default='password')):
+            logger.error("[session] authentications: 'totp' must be in "
+                "every alternative (e.g. password+totp,sms+totp) or in "
+                "none; login refused")
+            return None
+        return super().get_login(login, parameters)
+
+    @classmethod
     def _login_totp(cls, login, parameters):
         """Return the id of the user ``login`` (str) if the one-time
         password in ``parameters['totp_code']`` is right, or if the user
@@ -221,8 +234,9 @@ class User(metaclass=PoolMeta):
         user_id = cls._get_login(login)[0]
         if not user_id:
             return None
-        if not totp_rules.second_factor_only(config.get(
-                    'session', 'authentications', default='password')):
+        authentications = config.get(
+            'session', 'authentications', default='password')
+        if not totp_rules.second_factor_only(authentications):
             logger.error("[session] authentications: 'totp' must follow "
                 "another method, e.g. password+totp; login refused")
             return None

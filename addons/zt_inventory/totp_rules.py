@@ -153,6 +153,17 @@ def unseal(stored, keys):
         raise SealError("no key opens the secret")
 
 
+def totp_everywhere(authentications):
+    """Tell whether ``authentications`` (str, Tryton's ``[session]
+    authentications``) either never names 'totp' or names it in every
+    alternative: an alternative without it (e.g. ``password+totp,password``)
+    would let a user whom a company requires a code sign in without one."""
+    alternatives = [[m.split('?', 1)[0].strip() for m in methods.split('+')]
+        for methods in authentications.split(',')]
+    with_totp = ['totp' in names for names in alternatives]
+    return all(with_totp) or not any(with_totp)
+
+
 def second_factor_only(authentications):
     """Tell whether 'totp' is never the first method of an alternative of
     ``authentications`` (str, Tryton's ``[session] authentications``: ','

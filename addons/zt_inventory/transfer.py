@@ -7,21 +7,34 @@ a transfer is approved before its stock leaves (``ship`` or ``do``).  The
 approver may not be the person who created the transfer (segregation of
 duties, a zt.sod.rule of sod.xml).  Refusals are recorded in the ledger
 (see refusal.py)."""
+import hashlib
+import json
+from decimal import Decimal
+
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Bool, Eval
+from trytond.pyson import Eval
 
 from . import sod_rules
 from .company import get_actor
 from .exceptions import ApprovalRequiredError, TransferStateError
 from .refusal import recorded
 from .trace import utc_now
-from .workflow_fields import check_workflow_fields
 
 # Set by the approve button only.
-APPROVAL_FIELDS = {'approved_by', 'approved_at'}
+APPROVAL_FIELDS = {'approved_by', 'approved_at', 'approved_digest'}
 APPROVABLE_STATES = ['waiting', 'assigned', 'packed']
+
+
+def content_digest(rows):
+    """Return the SHA-256 (hex str) of ``rows`` (iterable of tuples of
+    JSON values: one per move), whatever their order; quantities are
+    written as decimal text so that 2 and 2.0 agree."""
+    rows = sorted(json.dumps([str(Decimal(str(v)).normalize()) if isinstance(
+                    v, (int, float, Decimal)) and not isinstance(v, bool)
+                else v for v in row]) for row in rows)
+    return hashlib.sha256('\n'.join(rows).encode()).hexdigest()
 
 
 class ShipmentInternal(metaclass=PoolMeta):
@@ -32,15 +45,21 @@ class ShipmentInternal(metaclass=PoolMeta):
         help="The department manager who approved the transfer.")
     approved_at = fields.DateTime(
         "Approved At", readonly=True, help="In UTC.")
+    approved_digest = fields.Char(
+        "Approved Content", readonly=True,
+        help="SHA-256 of the moves as approved: a transfer changed since "
+        "is approved again before its stock leaves.")
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
                 'approve': {
-                    'invisible': (~Eval('state').in_(APPROVABLE_STATES)
-                        | Bool(Eval('approved_by'))),
-                    'depends': ['state', 'approved_by'],
+                    # Shown also once approved: a transfer changed since is
+                    # approved again (the method refuses a second approval
+                    # of the same content).
+                    'invisible': ~Eval('state').in_(APPROVABLE_STATES),
+                    'depends': ['state'],
                     },
                 })
 
@@ -49,15 +68,13 @@ class ShipmentInternal(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         default.setdefault('approved_by')
         default.setdefault('approved_at')
+        default.setdefault('approved_digest')
         return super().copy(shipments, default=default)
 
     @classmethod
-    def check_modification(cls, mode, shipments, values=None,
-            external=False):
-        super().check_modification(
-            mode, shipments, values=values, external=external)
-        if mode in {'create', 'write'} and values and external:
-            check_workflow_fields(cls, values, APPROVAL_FIELDS)
+    def _outside_workflow_fields(cls):
+        # A caller from outside may not create nor write an approval.
+        return super()._outside_workflow_fields() | APPROVAL_FIELDS
 
     @classmethod
     @ModelView.button
@@ -73,7 +90,7 @@ class ShipmentInternal(metaclass=PoolMeta):
         now = utc_now()
         for shipment in shipments:
             if (shipment.state not in APPROVABLE_STATES
-                    or shipment.approved_by):
+                    or shipment.approval_standing()):
                 raise TransferStateError(gettext(
                         'zt_inventory.msg_transfer_approve_state',
                         shipment=shipment.rec_name))
@@ -84,6 +101,7 @@ class ShipmentInternal(metaclass=PoolMeta):
             cls.write([shipment], {
                     'approved_by': employee.id,
                     'approved_at': now,
+                    'approved_digest': shipment.content_digest(),
                     })
 
     @classmethod
@@ -96,6 +114,24 @@ class ShipmentInternal(metaclass=PoolMeta):
                 raise ApprovalRequiredError(gettext(
                         'zt_inventory.msg_transfer_not_approved',
                         shipment=shipment.rec_name))
+            if not shipment.approval_standing():
+                raise ApprovalRequiredError(gettext(
+                        'zt_inventory.msg_transfer_changed',
+                        shipment=shipment.rec_name))
+
+    def content_digest(self):
+        """Return the SHA-256 (hex str) of the transfer's moves: product,
+        quantity (in the move's unit), unit, locations and lot of each."""
+        return content_digest([(m.product.id, m.quantity, m.unit.id,
+                    m.from_location.id, m.to_location.id,
+                    m.lot.id if getattr(m, 'lot', None) else None)
+                for m in self.moves if m.state != 'cancelled'])
+
+    def approval_standing(self):
+        """Tell whether the transfer is approved and its moves are those
+        approved."""
+        return bool(self.approved_by
+            and self.approved_digest == self.content_digest())
 
     @classmethod
     def draft(cls, shipments):
@@ -107,6 +143,7 @@ class ShipmentInternal(metaclass=PoolMeta):
                 if s.state == 'draft' and s.approved_by], {
                 'approved_by': None,
                 'approved_at': None,
+                'approved_digest': None,
                 })
 
     @classmethod

@@ -35,3 +35,32 @@ def check_line_actions(Line, actions, names):
         elif action[0] == 'write':
             for values in action[2::2]:
                 check_workflow_fields(Line, values, names)
+
+
+class WorkflowFieldsMixin:
+    """Refuse a value of the fields that only the workflow sets (by default
+    ``state``; see :meth:`_outside_workflow_fields`) from a caller from
+    outside: in a write (RPC, import) and in a creation, where the created
+    records are checked (Tryton runs ``preprocess_values`` without access
+    checks, so it cannot tell an outside caller).  The refusal is recorded
+    in the ledger (an access error: see refusal.watch)."""
+    __slots__ = ()
+
+    @classmethod
+    def _outside_workflow_fields(cls):
+        "Return the names (set) of the fields set by the workflow only."
+        return {'state'}
+
+    @classmethod
+    def check_modification(cls, mode, records, values=None, external=False):
+        super().check_modification(
+            mode, records, values=values, external=external)
+        if not external:
+            return
+        names = cls._outside_workflow_fields()
+        if mode == 'write' and values:
+            check_workflow_fields(cls, values, names)
+        elif mode == 'create':
+            for record in records:
+                check_workflow_fields(cls,
+                    {n: getattr(record, n, None) for n in names}, names)

@@ -142,7 +142,10 @@ USERS = [
 # carry the rights of the role matrix on stock, purchase and prices
 # (doc/access.rst): a Tryton group such as stock.group_stock would add more.
 EXTRA_GROUPS = {
-    'production_staff': ['production.group_production'],
+    # Production orders are planned by the administrator in the demo; the
+    # staff only request material (production.group_production would let
+    # them create and write stock moves).
+    'production_staff': [],
     'warehouse_keeper': [],
     'department_manager': [],
     'finance_director': ['account.group_account'],

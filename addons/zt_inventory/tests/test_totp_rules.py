@@ -10,7 +10,7 @@ from cryptography.fernet import Fernet
 from trytond.modules.zt_inventory.totp_rules import (
     INVALID, REPLAYED, VALID, SealError, check_code, code_at, matching_step,
     new_secret, normalize_code, parse_keys, provisioning_uri, qr_png, seal,
-    second_factor_only, step_at, unseal)
+    second_factor_only, step_at, totp_everywhere, unseal)
 
 # RFC 6238, appendix B: the SHA-1 secret "12345678901234567890".
 RFC_SECRET = base64.b32encode(b'12345678901234567890').decode()
@@ -151,6 +151,19 @@ class SealTestCase(unittest.TestCase):
 
 class AuthenticationsTestCase(unittest.TestCase):
     "The [session] authentications setting"
+
+    def test_totp_everywhere(self):
+        "totp in every alternative or in none"
+        for value, expected in [
+                ('password', True),
+                ('password,sms', True),
+                ('password+totp', True),
+                ('password+totp,sms+totp?ip_address', True),
+                ('password+totp,password', False),
+                ('password,password+totp', False),
+                ]:
+            with self.subTest(value=value):
+                self.assertEqual(totp_everywhere(value), expected)
 
     def test_second_factor_only(self):
         "totp must follow another method in every alternative"

@@ -2,6 +2,8 @@
 # this repository contains the full copyright notices and license terms.
 """Transfers (internal shipments) are approved by a department manager
 before their stock leaves; the creator may not approve (transfer.py)."""
+import datetime as dt
+
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.zt_inventory.exceptions import (
     ApprovalRequiredError, SegregationOfDutiesError, TransferStateError,
@@ -15,8 +17,9 @@ from .tools import DBTestCase, World, acting, savepoint
 class TransferTestCase(DBTestCase):
     "Approval of transfers"
 
-    def transfer(self, w, user):
-        "A transfer of 2 screws to a shelf by ``user``, assigned."
+    def transfer(self, w, user, assign=True):
+        """A transfer of 2 screws to a shelf by ``user``, waiting (and
+        assigned if ``assign``)."""
         pool = Pool()
         Location = pool.get('stock.location')
         Shipment = pool.get('stock.shipment.internal')
@@ -39,7 +42,8 @@ class TransferTestCase(DBTestCase):
                                         }])],
                         }])
             Shipment.wait([shipment])
-            Shipment.assign_try([shipment])
+            if assign:
+                Shipment.assign_try([shipment])
         return Shipment(shipment.id)
 
     @with_transaction()
@@ -120,3 +124,67 @@ class TransferTestCase(DBTestCase):
         with self.assertRaises(TransferStateError), savepoint():
             Shipment.approve([shipment])
 
+    @with_transaction()
+    def test_changed_after_approval(self):
+        "A transfer changed after approval is approved again"
+        pool = Pool()
+        Move = pool.get('stock.move')
+        Shipment = pool.get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper, assign=False)
+        with acting(w.manager):
+            Shipment.approve([shipment])
+        move, = Shipment(shipment.id).moves
+        with acting(w.keeper):
+            Move.write([Move(move.id)], {'quantity': 5})
+            Shipment.assign_try([Shipment(shipment.id)])
+        with self.assertRaises(ApprovalRequiredError) as cm, savepoint():
+            with acting(w.keeper):
+                Shipment.do([Shipment(shipment.id)])
+        self.assertIn("changed since", cm.exception.message)
+        with acting(w.manager):
+            Shipment.approve([Shipment(shipment.id)])
+        with acting(w.keeper):
+            Shipment.do([Shipment(shipment.id)])
+        self.assertEqual(Shipment(shipment.id).state, 'done')
+
+    @with_transaction()
+    def test_workflow_fields_on_create(self):
+        """No caller from outside creates an approved or non-draft
+        document, nor an approved emergency access"""
+        pool = Pool()
+        Inventory = pool.get('stock.inventory')
+        Shipment = pool.get('stock.shipment.internal')
+        w = World.build()
+        values = {'company': w.company.id, 'from_location': w.storage.id,
+            'to_location': w.storage.id}
+        for extra in [{'approved_by': w.manager_employee.id},
+                {'state': 'waiting'}]:
+            with self.subTest(extra=extra):
+                with self.assertRaises(WorkflowFieldError), savepoint():
+                    with acting(w.keeper):
+                        Shipment.create([dict(values, **extra)])
+        with self.assertRaises(WorkflowFieldError), savepoint():
+            with acting(w.keeper):
+                Inventory.create([{'company': w.company.id,
+                            'location': w.storage.id, 'state': 'done'}])
+        Access = pool.get('zt.emergency.access')
+        ModelData = pool.get('ir.model.data')
+        keeper_group = ModelData.get_id(
+            'zt_inventory', 'group_warehouse_keeper')
+        for extra in [{'state': 'approved'},
+                {'expires_at': dt.datetime(2030, 1, 1)}]:
+            with self.subTest(extra=extra):
+                with self.assertRaises(WorkflowFieldError), savepoint():
+                    with acting(w.requester):
+                        Access.create([dict({'user': w.requester.id,
+                                        'group': keeper_group,
+                                        'justification': "Night shift, "
+                                        "the keeper is ill today."},
+                                    **extra)])
+        self.assertEqual(Access.search([]), [])
+        self.assertEqual(Shipment.search([]), [])
+        self.assertEqual(Inventory.search([]), [])
+        with acting(w.keeper):
+            shipment, = Shipment.create([values])
+        self.assertEqual(shipment.state, 'draft')
