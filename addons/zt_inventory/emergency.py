@@ -257,7 +257,8 @@ class EmergencyAccess(
                             access=access.rec_name))
         elif mode == 'write' and external:
             # Tryton does not enforce readonly on the server.
-            check_workflow_fields(cls, values, WORKFLOW_FIELDS)
+            check_workflow_fields(
+                cls, values, WORKFLOW_FIELDS, creating=False)
             for access in accesses:
                 allowed = (DRAFT_FIELDS if access.state == 'draft'
                     else REVIEW_FIELDS if access.state in ENDED_STATES

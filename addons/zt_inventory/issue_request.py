@@ -274,7 +274,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         elif mode == 'write' and values and external:
             # Tryton does not enforce readonly on the server: writing state
             # from outside would skip every check of the workflow.
-            cls.check_outside_values([values])
+            cls.check_outside_values([values], creating=False)
             changed = set(values) - {'state'}
             for request in requests:
                 if (request.state in {'done', 'cancelled'} and changed
@@ -285,14 +285,15 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
                             request=request.rec_name))
 
     @classmethod
-    def check_outside_values(cls, vlist):
+    def check_outside_values(cls, vlist, creating=True):
         """Raise :class:`WorkflowFieldError` if values from a caller from
         outside set a field of a request or of its lines that only the
-        workflow sets."""
+        workflow sets (``creating``: the draft state may be given)."""
         pool = Pool()
         Line = pool.get('zt.issue.request.line')
         for values in vlist:
-            check_workflow_fields(cls, values, WORKFLOW_FIELDS)
+            check_workflow_fields(
+                cls, values, WORKFLOW_FIELDS, creating=creating)
             check_line_actions(
                 Line, values.get('lines'), LINE_WORKFLOW_FIELDS)
 

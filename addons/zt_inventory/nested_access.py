@@ -25,6 +25,7 @@ from trytond.transaction import (
     Transaction, inactive_records, without_check_access)
 
 from .nested_actions import field_names, parse_actions
+from .workflow_fields import check_workflow_fields
 
 __all__ = ['check_nested', 'Pending', 'NestedAccessMixin']
 
@@ -137,6 +138,15 @@ def _refusal(message, Target, ids, origin):
     return error
 
 
+def _check_workflow_fields(Target, values, creating):
+    """Refuse in nested ``values`` (dict) the fields that only the workflow
+    of ``Target`` sets (see workflow_fields.WorkflowFieldsMixin), as for a
+    direct call: a move's state is set by its buttons only."""
+    names = getattr(Target, '_outside_workflow_fields', None)
+    if names is not None and isinstance(values, dict):
+        check_workflow_fields(Target, values, names(), creating=creating)
+
+
 def check_nested(Model, values, pending=None):
     """Check the actions nested in ``values`` (dict of a create or write of
     ``Model``) as Tryton checks a direct call, recursively, and return
@@ -162,6 +172,8 @@ def check_nested(Model, values, pending=None):
         origin = (Model, name)
         one2many = isinstance(field, fields.One2Many)
         for action, ids, nested in parse_actions(values[name]):
+            if action in {'create', 'write', 'copy'}:
+                _check_workflow_fields(Target, nested, action != 'write')
             if action == 'create':
                 _check_access(Target, ['create'], nested)
                 check_nested(Target, nested, pending)

@@ -37,7 +37,8 @@ class Purchase(metaclass=PoolMeta):
         if not external:
             return
         if mode == 'write' and values:
-            check_workflow_fields(cls, values, PURCHASE_WORKFLOW_FIELDS)
+            check_workflow_fields(
+                cls, values, PURCHASE_WORKFLOW_FIELDS, creating=False)
         elif mode == 'create':
             for purchase in purchases:
                 check_workflow_fields(cls, {

@@ -79,6 +79,9 @@ class Uom(LedgerCacheMixin, metaclass=PoolMeta):
 
 class Move(WorkflowFieldsMixin, metaclass=PoolMeta):
     __name__ = 'stock.move'
+    # A move's rule may not hold on both sides (a transfer's transit
+    # moves): its document's transition is checked instead.
+    _rule_on_transition = False
 
     @classmethod
     def _get_origin(cls):

@@ -4,6 +4,7 @@
 before their stock leaves; the creator may not approve (transfer.py)."""
 import datetime as dt
 
+from trytond.model.exceptions import AccessError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.zt_inventory.exceptions import (
     ApprovalRequiredError, SegregationOfDutiesError, TransferStateError,
@@ -11,6 +12,7 @@ from trytond.modules.zt_inventory.exceptions import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 
+from .test_nested_access import add_receipts
 from .tools import DBTestCase, World, acting, savepoint
 
 
@@ -188,3 +190,49 @@ class TransferTestCase(DBTestCase):
         with acting(w.keeper):
             shipment, = Shipment.create([values])
         self.assertEqual(shipment.state, 'draft')
+
+    @with_transaction()
+    def test_no_state_written_from_outside(self):
+        "Writing a state, draft included, is refused: the buttons reset"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper)
+        for state in ['draft', 'done']:
+            with self.subTest(state=state):
+                with self.assertRaises(WorkflowFieldError), savepoint():
+                    with acting(w.keeper):
+                        Shipment.write([shipment], {'state': state})
+        self.assertEqual(Shipment(shipment.id).state, 'assigned')
+
+    @with_transaction()
+    def test_nested_move_state_refused(self):
+        "A move's state is not set through a transfer's moves"
+        Shipment = Pool().get('stock.shipment.internal')
+        w = World.build()
+        shipment = self.transfer(w, w.keeper, assign=False)
+        move, = shipment.moves
+        for field in ['moves', 'outgoing_moves']:
+            with self.subTest(field=field):
+                with self.assertRaises(WorkflowFieldError), savepoint():
+                    with acting(w.keeper):
+                        Shipment.write([shipment], {field: [
+                                    ('write', [move.id], {'state': 'done'})]})
+        self.assertEqual(Shipment(shipment.id).moves[0].state, 'draft')
+
+    @with_transaction()
+    def test_button_on_other_warehouse_refused(self):
+        """A keeper who reads every warehouse by another role still acts
+        (buttons) only in their own"""
+        pool = Pool()
+        Inventory = pool.get('stock.inventory')
+        w = World.build()
+        add_receipts(w)
+        inventory, = Inventory.create([{'company': w.company.id,
+                    'location': w.wh2.storage_location.id}])
+        # lead: keeper of WH and department manager (reads all warehouses)
+        with acting(w.lead):
+            self.assertEqual(
+                Inventory.search([('id', '=', inventory.id)]), [inventory])
+            with self.assertRaises(AccessError), savepoint():
+                Inventory.confirm([inventory])
+        self.assertEqual(Inventory(inventory.id).state, 'draft')
