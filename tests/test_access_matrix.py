@@ -315,7 +315,11 @@ class AccessMatrixTestCase(unittest.TestCase):
         except Exception:
             cls.server.stop()
             raise
-        cls.fixtures = Fixtures(cls.server)
+        try:
+            cls.fixtures = Fixtures(cls.server)
+        except Exception:
+            cls.server.stop()
+            raise
 
     @classmethod
     def tearDownClass(cls):

@@ -296,6 +296,9 @@ def create_second_warehouse(config):
         output_location=children['output'],
         storage_location=children['storage'],
         production_location=children['production'])
+    # Counts post their differences to the lost and found location.
+    warehouse.lost_found_location, = Location.find(
+        [('type', '=', 'lost_found')], limit=1)
     warehouse.save()
     for kind in ['input', 'output', 'storage']:
         location = children[kind]
