@@ -29,7 +29,7 @@ from .exceptions import (
 from .ledger import LedgerStateMixin
 from .refusal import recorded
 from .trace import utc_now
-from .workflow_fields import WorkflowFieldsMixin, check_workflow_fields
+from .workflow_fields import WorkflowFieldsMixin
 
 SECURITY_OFFICER = 'zt_inventory.group_security_officer'
 # The groups an emergency access may grant: the module's roles but the
@@ -256,9 +256,7 @@ class EmergencyAccess(
                             'zt_inventory.msg_emergency_delete',
                             access=access.rec_name))
         elif mode == 'write' and external:
-            # Tryton does not enforce readonly on the server.
-            check_workflow_fields(
-                cls, values, WORKFLOW_FIELDS, creating=False)
+            # The workflow fields are refused by WorkflowFieldsMixin.
             for access in accesses:
                 allowed = (DRAFT_FIELDS if access.state == 'draft'
                     else REVIEW_FIELDS if access.state in ENDED_STATES

@@ -10,14 +10,15 @@ from trytond.transaction import Transaction, without_check_access
 from . import sod_rules
 from .refusal import recorded
 from .sod import moving
-from .workflow_fields import check_workflow_fields
+from .workflow_fields import WorkflowFieldsMixin
 
 # Set by the workflow methods alone, never by a caller from outside.
 PURCHASE_WORKFLOW_FIELDS = {'confirmed_by_user'}
 
 
-class Purchase(metaclass=PoolMeta):
+class Purchase(WorkflowFieldsMixin, metaclass=PoolMeta):
     __name__ = 'purchase.purchase'
+    _rule_on_transition = False
     confirmed_by_user = fields.Many2One(
         'res.user', "Confirmed By User", readonly=True,
         help="The user who confirmed the purchase.")
@@ -32,19 +33,14 @@ class Purchase(metaclass=PoolMeta):
     @recorded
     def check_modification(cls, mode, purchases, values=None,
             external=False):
+        # Recorded: the mixin refuses confirmed_by_user from outside.
         super().check_modification(
             mode, purchases, values=values, external=external)
-        if not external:
-            return
-        if mode == 'write' and values:
-            check_workflow_fields(
-                cls, values, PURCHASE_WORKFLOW_FIELDS, creating=False)
-        elif mode == 'create':
-            for purchase in purchases:
-                check_workflow_fields(cls, {
-                        f: getattr(purchase, f)
-                        for f in PURCHASE_WORKFLOW_FIELDS},
-                    PURCHASE_WORKFLOW_FIELDS)
+
+    @classmethod
+    def _outside_workflow_fields(cls):
+        # Tryton's own state is left to purchase's checks.
+        return PURCHASE_WORKFLOW_FIELDS
 
     @classmethod
     def confirm(cls, purchases):
