@@ -8,11 +8,13 @@ of duties is in sod_rules.py.
 """
 from decimal import Decimal
 
-__all__ = ['MANAGER', 'FINANCE', 'required_levels', 'next_level']
+__all__ = ['MANAGER', 'FINANCE', 'PRODUCTION', 'required_levels', 'next_level']
 
 MANAGER = 'manager'
 FINANCE = 'finance'
-LEVELS = (MANAGER, FINANCE)
+# Added by rules (zt_rules), e.g. for requests beyond the bill of materials.
+PRODUCTION = 'production'
+LEVELS = (MANAGER, PRODUCTION, FINANCE)
 
 
 def required_levels(value, classes, amount_limit, finance_classes):

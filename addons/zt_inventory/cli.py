@@ -61,6 +61,15 @@ def build_parser():
         "each duty ('*': every user).  Exit 0 when there is none, 1 "
         "otherwise.")
     add_database_options(sod_report)
+    rules = commands.add_parser('rules',
+        help="evaluate the inventory rules now (module zt_rules)",
+        description="Process the pending rule events and evaluate the "
+        "scheduled rules now, as the cron and the queue do, then deliver "
+        "the due notifications.  Exit 0, or 1 when --rule names no active "
+        "rule.")
+    add_database_options(rules)
+    rules.add_argument('--rule', metavar='NAME',
+        help="only the active rule of this name")
     return parser
 
 
@@ -125,7 +134,7 @@ def main(argv=None):
 
 def dispatch(options):
     "Run the subcommand of the parsed ``options``; exits with its code."
-    if options.command in {'anchor', 'sod-report'}:
+    if options.command in {'anchor', 'sod-report', 'rules'}:
         # The same checks as the read-only commands, before any write.
         from .ledger_verify import connect
         connect(options.config_file, options.database).close()
@@ -143,6 +152,14 @@ def dispatch(options):
     elif options.command == 'sod-report':
         from .sod_report import main as sod_report
         sys.exit(sod_report(options.config_file, options.database))
+    elif options.command == 'rules':
+        try:
+            from trytond.modules.zt_rules.cli import main as rules
+        except ImportError:
+            print("ztinv rules: error: the module zt_rules is not installed",
+                file=sys.stderr)
+            sys.exit(2)
+        sys.exit(rules(options.config_file, options.database, options.rule))
     elif options.command == 'trace':
         from .ledger_trace import main as trace
         sys.exit(trace(options.config_file, options.database,

@@ -19,6 +19,7 @@ from .trace import dumps, utc_now
 LEVEL_GROUPS = {
     approval_rules.MANAGER: 'zt_inventory.group_department_manager',
     approval_rules.FINANCE: 'zt_inventory.group_finance_director',
+    approval_rules.PRODUCTION: 'zt_inventory.group_production_manager',
     }
 
 
@@ -47,6 +48,7 @@ class IssueRequestApproval(RequestTraceMixin, ModelSQL, ModelView):
     level = fields.Selection([
             ('manager', "Department Manager"),
             ('finance', "Finance Director"),
+            ('production', "Production Manager"),
             ], "Level", required=True, readonly=True)
     decision = fields.Selection([
             ('approved', "Approved"),

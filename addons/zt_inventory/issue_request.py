@@ -84,6 +84,7 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
         fields.Integer("Currency Digits"), 'on_change_with_currency_digits')
     approval_levels = fields.Function(fields.MultiSelection([
                 ('manager', "Department Manager"),
+                ('production', "Production Manager"),
                 ('finance', "Finance Director"),
                 ], "Approval Levels"), 'get_approval_levels')
     approvals = fields.One2Many(
@@ -358,43 +359,64 @@ class IssueRequest(Workflow, ModelSQL, ModelView):
             requests, 'approvals_reset', details=[changes] * len(requests))
 
     @classmethod
+    def bom_excesses(cls, request):
+        """Return the lines of ``request`` that ask, with the other active
+        requests of its production, for more of a product than the
+        production's bill of materials needs: list of (line, remaining),
+        ``remaining`` being what the production still needed for the line
+        (float, product's default unit, ≥ 0).  Quantities are compared in
+        the product's default unit, rounded to it."""
+        production = request.production
+        needed = production.needs()
+        others = cls.search([
+                ('production', '=', production.id),
+                ('id', '!=', request.id),
+                ('state', 'in', list(ACTIVE_STATES)),
+                ])
+        asked = {}
+        for other in others + [request]:
+            for line in other.lines:
+                asked.setdefault(line.product, 0)
+                asked[line.product] += line.internal_quantity
+        excesses = []
+        for line in request.lines:
+            product = line.product
+            uom = product.default_uom
+            remaining = needed.get(product, 0) - (
+                asked[product] - line.internal_quantity)
+            if uom.round(asked[product]) > uom.round(
+                    needed.get(product, 0)):
+                excesses.append((line, max(remaining, 0)))
+        return excesses
+
+    @classmethod
+    def bom_excess_allowed(cls, line):
+        """Tell whether ``line``, beyond the bill of materials, may be
+        submitted: never here; the rule engine (zt_rules) allows it with a
+        reason and adds an approval step."""
+        return False
+
+    @classmethod
     def check_bom(cls, requests):
-        """Refuse any request that asks, with the other active requests of
-        its production, for more of a product than the production's bill of
-        materials needs (quantities compared in the product's default unit,
-        rounded to it).  Raises :class:`BOMExceededError`."""
+        """Refuse any request with a line beyond the bill of materials (see
+        bom_excesses) that bom_excess_allowed does not allow.  Raises
+        :class:`BOMExceededError`."""
         pool = Pool()
         Uom = pool.get('product.uom')
         for request in requests:
-            production = request.production
-            needed = production.needs()
-            others = cls.search([
-                    ('production', '=', production.id),
-                    ('id', '!=', request.id),
-                    ('state', 'in', list(ACTIVE_STATES)),
-                    ])
-            asked = {}
-            for other in others + [request]:
-                for line in other.lines:
-                    asked.setdefault(line.product, 0)
-                    asked[line.product] += line.internal_quantity
-            for line in request.lines:
-                product = line.product
-                uom = product.default_uom
-                remaining = needed.get(product, 0) - (
-                    asked[product] - line.internal_quantity)
-                if uom.round(asked[product]) > uom.round(
-                        needed.get(product, 0)):
-                    raise BOMExceededError(gettext(
-                            'zt_inventory.msg_issue_request_bom_exceeded',
-                            request=request.rec_name,
-                            product=product.rec_name,
-                            quantity=Uom.compute_qty(
-                                uom, line.internal_quantity, line.unit),
-                            remaining=max(Uom.compute_qty(
-                                    uom, remaining, line.unit), 0),
-                            unit=line.unit.rec_name,
-                            production=production.rec_name))
+            for line, remaining in cls.bom_excesses(request):
+                if cls.bom_excess_allowed(line):
+                    continue
+                uom = line.product.default_uom
+                raise BOMExceededError(gettext(
+                        'zt_inventory.msg_issue_request_bom_exceeded',
+                        request=request.rec_name,
+                        product=line.product.rec_name,
+                        quantity=Uom.compute_qty(
+                            uom, line.internal_quantity, line.unit),
+                        remaining=Uom.compute_qty(uom, remaining, line.unit),
+                        unit=line.unit.rec_name,
+                        production=request.production.rec_name))
 
     @classmethod
     @recorded

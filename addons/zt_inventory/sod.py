@@ -22,6 +22,8 @@ DUTY_SELECTION = [
     (sod_rules.REQUEST, "Request Material"),
     (sod_rules.APPROVE_MANAGER, "Approve Request (Department Manager)"),
     (sod_rules.APPROVE_FINANCE, "Approve Request (Finance Director)"),
+    (sod_rules.APPROVE_PRODUCTION,
+        "Approve Request (Production Manager)"),
     (sod_rules.ISSUE, "Issue Material"),
     (sod_rules.COUNT, "Count Stock"),
     (sod_rules.CONFIRM_COUNT, "Confirm Count"),
@@ -35,6 +37,7 @@ DUTY_MODELS = {
     sod_rules.REQUEST: 'zt.issue.request',
     sod_rules.APPROVE_MANAGER: 'zt.issue.request',
     sod_rules.APPROVE_FINANCE: 'zt.issue.request',
+    sod_rules.APPROVE_PRODUCTION: 'zt.issue.request',
     sod_rules.ISSUE: 'zt.issue.request',
     sod_rules.COUNT: 'stock.inventory',
     sod_rules.CONFIRM_COUNT: 'stock.inventory',
@@ -55,6 +58,9 @@ DUTY_GRANTS = {
     sod_rules.APPROVE_FINANCE: {
         'buttons': [('zt.issue.request', 'decide')],
         'groups': [LEVEL_GROUPS['finance']]},
+    sod_rules.APPROVE_PRODUCTION: {
+        'buttons': [('zt.issue.request', 'decide')],
+        'groups': [LEVEL_GROUPS['production']]},
     sod_rules.ISSUE: {
         'buttons': [('zt.issue.request', 'issue')],
         'groups': ['zt_inventory.group_warehouse_keeper']},
@@ -305,6 +311,10 @@ class SoDRule(DeactivableMixin, ModelSQL, ModelView):
     @classmethod
     def _performers_issue_request_approve_finance(cls, request):
         return cls._approvers(request, 'finance')
+
+    @classmethod
+    def _performers_issue_request_approve_production(cls, request):
+        return cls._approvers(request, 'production')
 
     @classmethod
     def _performers_issue_request_issue(cls, request):

@@ -22,6 +22,7 @@ __all__ = ['DUTIES', 'Rule', 'Actor', 'Conflict', 'same_person',
 REQUEST = 'issue_request.request'
 APPROVE_MANAGER = 'issue_request.approve_manager'
 APPROVE_FINANCE = 'issue_request.approve_finance'
+APPROVE_PRODUCTION = 'issue_request.approve_production'
 ISSUE = 'issue_request.issue'
 COUNT = 'inventory.count'
 CONFIRM_COUNT = 'inventory.confirm'
@@ -30,8 +31,10 @@ RECEIVE = 'shipment_in.receive'
 CREATE_TRANSFER = 'shipment_internal.create'
 APPROVE_TRANSFER = 'shipment_internal.approve'
 # Approval level (approval.MANAGER, approval.FINANCE) -> its duty.
-APPROVE = {'manager': APPROVE_MANAGER, 'finance': APPROVE_FINANCE}
-DUTIES = (REQUEST, APPROVE_MANAGER, APPROVE_FINANCE, ISSUE, COUNT,
+APPROVE = {'manager': APPROVE_MANAGER, 'finance': APPROVE_FINANCE,
+    'production': APPROVE_PRODUCTION}
+DUTIES = (REQUEST, APPROVE_MANAGER, APPROVE_PRODUCTION, APPROVE_FINANCE,
+    ISSUE, COUNT,
     CONFIRM_COUNT, CONFIRM_PURCHASE, RECEIVE, CREATE_TRANSFER,
     APPROVE_TRANSFER)
 
