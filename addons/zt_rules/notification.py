@@ -306,7 +306,8 @@ class Notification(ModelSQL, ModelView):
                 outcome = delivery.send(request)
                 return outcome._replace(detail=delivery.redact(
                         outcome.detail, [url, secret]))
-            sender = config.get('email', 'from')
+            sender = (config.get('email', 'from')
+                or 'zt-inventory@localhost')
             email = delivery.build_email(message.subject, message.body,
                 message.key, sender, (self.recipients or '').split('\n'))
             send_message(email, sender,

@@ -4,9 +4,26 @@
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from trytond.tests.test_tryton import TestCase, activate_module, drop_db
+
 from trytond.modules.zt_inventory.tests.tools import World
 
-__all__ = ['RulesWorld', 'seed_rule']
+__all__ = ['RulesWorld', 'seed_rule', 'RulesDBTestCase']
+
+
+class RulesDBTestCase(TestCase):
+    "A test case on a fresh database with zt_rules activated."
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        drop_db()
+        activate_module('zt_rules')
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        drop_db()
 
 
 def seed_rule(name):
