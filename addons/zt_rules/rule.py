@@ -136,6 +136,61 @@ class Rule(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                         'zt_rules.msg_condition_window_subject',
                         rule=self.rec_name, condition=condition.rec_name))
 
+    @classmethod
+    def on_modification(cls, mode, rules, field_names=None):
+        super().on_modification(mode, rules, field_names=field_names)
+        cls.record_changes(rules, mode)
+
+    @classmethod
+    def record_changes(cls, rules, mode):
+        """Append a ledger entry 'zt.rule.<mode>' (create, write, delete)
+        per rule with its whole definition as it is now (trigger, match,
+        active, conditions, actions): who changed a threshold, when, and to
+        what is on the record.  Skipped only when no company is known
+        (module installation)."""
+        pool = Pool()
+        Entry = pool.get('zt.ledger.entry')
+        User = pool.get('res.user')
+        Company = pool.get('company.company')
+        transaction = Transaction()
+        company = transaction.context.get('company')
+        if not company:
+            user = User(transaction.user)
+            company = user.company.id if user.company else None
+        events = []
+        for rule in rules:
+            target = rule.company.id if rule.company else company
+            if not target:
+                continue
+            events.append({
+                    'company': Company(target),
+                    'warehouse': None,
+                    'event': 'zt.rule.%s' % mode,
+                    'record': rule,
+                    'payload': rule.definition(),
+                    })
+        Entry.append(events)
+
+    def definition(self):
+        "Return the rule as the ledger records it (dict of plain values)."
+        return {
+            'name': self.name,
+            'company': self.company.id if self.company else None,
+            'trigger': self.trigger,
+            'match': self.match,
+            'active': self.active,
+            'sequence': self.sequence,
+            'conditions': [c.spec() for c in self.conditions],
+            'actions': [{
+                    'type': a.type,
+                    'approval_level': a.approval_level,
+                    'classification': a.classification,
+                    'group': a.group.id if a.group else None,
+                    'users': sorted(u.id for u in a.users),
+                    'channels': sorted(c.id for c in a.channels),
+                    } for a in self.actions],
+            }
+
     def check_actions(self):
         "Raise RuleValidationError for an action the trigger cannot run."
         for action in self.actions:
@@ -252,6 +307,22 @@ class Condition(sequence_ordered(), ModelSQL, ModelView):
         super().validate(conditions)
         Pool().get('zt.rule').validate(list({c.rule for c in conditions}))
 
+    @classmethod
+    def on_modification(cls, mode, conditions, field_names=None):
+        super().on_modification(mode, conditions, field_names=field_names)
+        if mode != 'delete':
+            Pool().get('zt.rule').record_changes(
+                list({c.rule for c in conditions}), 'write')
+
+    @classmethod
+    def on_delete(cls, conditions):
+        callbacks = super().on_delete(conditions)
+        Rule = Pool().get('zt.rule')
+        rule_ids = list({c.rule.id for c in conditions})
+        return callbacks + [lambda: Rule.record_changes(
+                Rule.browse(Rule.search([('id', 'in', rule_ids)])),
+                'write')]
+
 
 class Action(sequence_ordered(), ModelSQL, ModelView):
     "Inventory Rule Action"
@@ -313,6 +384,22 @@ class Action(sequence_ordered(), ModelSQL, ModelView):
     def validate(cls, actions):
         super().validate(actions)
         Pool().get('zt.rule').validate(list({a.rule for a in actions}))
+
+    @classmethod
+    def on_modification(cls, mode, actions, field_names=None):
+        super().on_modification(mode, actions, field_names=field_names)
+        if mode != 'delete':
+            Pool().get('zt.rule').record_changes(
+                list({a.rule for a in actions}), 'write')
+
+    @classmethod
+    def on_delete(cls, actions):
+        callbacks = super().on_delete(actions)
+        Rule = Pool().get('zt.rule')
+        rule_ids = list({a.rule.id for a in actions})
+        return callbacks + [lambda: Rule.record_changes(
+                Rule.browse(Rule.search([('id', 'in', rule_ids)])),
+                'write')]
 
 
 class ActionUser(ModelSQL):

@@ -106,6 +106,42 @@ class ZtRulesTestCase(ModuleTestCase):
             [False, True])
 
     @with_transaction()
+    def test_rule_change_in_ledger(self):
+        "A changed threshold is in the ledger: who, when, the new rule"
+        pool = Pool()
+        Condition = pool.get('zt.rule.condition')
+        Entry = pool.get('zt.ledger.entry')
+        w = self.world()
+        rule = seed_rule('rule_over_limit')
+        amount, _ = rule.conditions
+        with acting(w.rule_admin):
+            Condition.write([Condition(amount.id)], {'value': '20'})
+        entry, = Entry.search([('model', '=', 'zt.rule'),
+                ('record', '=', rule.id)])
+        self.assertEqual(entry.event, 'zt.rule.write')
+        self.assertEqual(entry.user, w.rule_admin)
+        payload = json.loads(entry.payload)
+        self.assertEqual(payload['conditions'][0]['value'], '20')
+        self.assertEqual(payload['actions'][0]['approval_level'], 'finance')
+
+    @with_transaction()
+    def test_cli_rules(self):
+        "ztinv rules runs the pending events and the scheduled rules"
+        import io
+        from ..cli import run
+        pool = Pool()
+        Event = pool.get('zt.rule.event')
+        self.world()
+        out = io.StringIO()
+        self.assertEqual(run(out=out), 0)
+        self.assertEqual(Event.search([('state', '=', 'pending')]), [])
+        self.assertIn('pending event(s) processed', out.getvalue())
+        self.assertIn('Dead stock', out.getvalue())
+        out = io.StringIO()
+        self.assertEqual(run('No such rule', out=out), 1)
+        self.assertIn('no active rule', out.getvalue())
+
+    @with_transaction()
     def test_only_rule_admin_edits_rules(self):
         "A department manager reads the rules but may not change them"
         pool = Pool()
