@@ -101,7 +101,9 @@ def stock_move(move):
 
 def inventory(count):
     "Return the Subject of a count (stock.inventory) that is done."
-    lines = list(count.lines)
+    # a line without quantity keeps the expected quantity (empty quantity
+    # 'keep'): no difference
+    lines = [line for line in count.lines if line.quantity is not None]
     difference, amount = Decimal(0), Decimal(0)
     for line in lines:
         delta = _dec(line.quantity) - _dec(line.expected_quantity)

@@ -9,6 +9,7 @@ from trytond.modules.zt_inventory.exceptions import BOMExceededError
 from trytond.modules.zt_inventory.tests.tools import acting, savepoint
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
 
 from ..exceptions import BOMExcessReasonError, RuleValidationError
 from .tools import RulesWorld, seed_rule
@@ -414,6 +415,69 @@ class ZtRulesTestCase(ModuleTestCase):
         before = Event.search([], count=True)
         w.move(w.mat_c, w.supplier, w.storage)
         self.assertEqual(Event.search([], count=True), before)
+
+    # --- counts -----------------------------------------------------------
+
+    @with_transaction()
+    def test_count_posted_rule(self):
+        "A rule on posted counts flags a count with a large difference"
+        pool = Pool()
+        Rule = pool.get('zt.rule')
+        Inventory = pool.get('stock.inventory')
+        w = self.world()
+        rule, = Rule.create([{
+                    'name': "Count difference",
+                    'trigger': 'inventory.done',
+                    'conditions': [('create', [{
+                                    'kind': 'field',
+                                    'field': 'difference_amount',
+                                    'operator': '>=', 'value': '100'}])],
+                    'actions': [('create', [{'type': 'flag',
+                                    'group': w.supervisor.groups[0].id}])],
+                    }])
+        counts = []
+        # 200 screws at 10.00: -5 (50.00) then -10 (100.00)
+        for counted in [195, 185]:
+            # the keeper counts, someone else confirms (segregation)
+            with acting(w.keeper):
+                count, = Inventory.create([{
+                            'location': w.storage.id,
+                            'company': w.company.id,
+                            'empty_quantity': 'keep',
+                            'lines': [('create', [{
+                                            'product': w.mat_b.id,
+                                            'quantity': counted}])],
+                            }])
+                Inventory.complete_lines([count])
+            with Transaction().set_context(_skip_warnings=True):
+                Inventory.confirm([count])
+            counts.append(count)
+        w.process_events()
+        alert, = self.alerts(rule)
+        self.assertEqual([r.record for r in alert.records], [counts[1]])
+        self.assertEqual(
+            Decimal(json.loads(alert.figures)[0]['actual']), Decimal(100))
+
+    @with_transaction()
+    def test_approved_event(self):
+        "An approved request is an event of the rules that follow it"
+        pool = Pool()
+        Rule = pool.get('zt.rule')
+        w = self.world()
+        rule, = Rule.create([{
+                    'name': "Approved class A",
+                    'trigger': 'issue_request.approved',
+                    'conditions': [('create', [{'kind': 'field',
+                                    'field': 'abc_class', 'operator': 'in',
+                                    'value': 'A, B'}])],
+                    'actions': [('create', [{'type': 'flag',
+                                    'users': [('add', [w.director.id])]}])],
+                    }])
+        request = w.approved_request([(w.mat_b, 3)])
+        w.process_events()
+        alert, = self.alerts(rule)
+        self.assertEqual([r.record for r in alert.records], [request])
+        self.assertEqual(list(alert.users), [w.director])
 
     # --- safety stock ---------------------------------------------------
 
