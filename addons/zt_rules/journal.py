@@ -7,7 +7,6 @@ not the history."""
 import datetime as dt
 from decimal import Decimal
 
-from sql import Literal
 from sql.aggregate import Count, Sum
 
 from trytond.pool import Pool
@@ -52,7 +51,6 @@ def window_query(group, direction, start, end, warehouse, anchor=None,
     where = ((move.state == 'done')
         & (move.zt_effective_time > start)
         & (move.zt_effective_time <= end)
-        & (wh.id == warehouse.id)
         & _direction(move, from_, to, wh, direction))
     if anchor is not None:
         if group == 'product':
@@ -65,10 +63,10 @@ def window_query(group, direction, start, end, warehouse, anchor=None,
         else:
             raise ValueError("unknown window group %r" % group)
     if columns is None:
-        columns = [Count(Literal('*')), Sum(move.internal_quantity)]
+        columns = [Count(), Sum(move.internal_quantity)]
     query = move.join(from_, condition=move.from_location == from_.id
         ).join(to, condition=move.to_location == to.id
-        ).join(wh, condition=Literal(True))
+        ).join(wh, condition=wh.id == warehouse.id)
     if group_by_product:
         return query.select(move.product, *columns(move)
             if callable(columns) else columns,

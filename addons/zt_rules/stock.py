@@ -31,19 +31,21 @@ class Move(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         t = cls.__table__()
+        # Partial on a column, not on state = 'done': a parameter in the
+        # predicate would keep generic plans off these indexes.
         cls._sql_indexes.update({
                 Index(t, (t.product, Index.Range()),
                     (t.zt_effective_time, Index.Range()),
-                    where=t.state == 'done'),
+                    where=t.zt_effective_time != Null),
                 Index(t, (t.to_location, Index.Range()),
                     (t.zt_effective_time, Index.Range()),
-                    where=t.state == 'done'),
+                    where=t.zt_effective_time != Null),
                 Index(t, (t.from_location, Index.Range()),
                     (t.zt_effective_time, Index.Range()),
-                    where=t.state == 'done'),
+                    where=t.zt_effective_time != Null),
                 Index(t, (t.zt_done_by, Index.Range()),
                     (t.zt_effective_time, Index.Range()),
-                    where=t.state == 'done'),
+                    where=t.zt_effective_time != Null),
                 })
 
     @classmethod

@@ -1,15 +1,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Copyright (C) 2026 zt-inventory contributors
-"""Driver of scripts/bench: the cost of the ledger, measured in one run.
+"""Driver of scripts/bench: the cost of the ledger and of the rules,
+measured in one run.
 
 1. Issue moves (storage to production) in a database with plain Tryton
    (the modules zt_inventory depends on) and in one with zt_inventory:
    seconds for each and their ratio (goal: at most 1.2).
 2. ``ztinv verify`` on a generated ledger of ``--entries`` entries against
    a plain COPY read of the same columns (goal: 1,000,000 in 5 s).
+3. The rule "Frequent movement" (zt_rules) after each batch of
+   ``--rules-batch`` new moves on a generated history of done moves, at
+   each size of ``--rules-history``: the evaluation's time per batch
+   against the plain Tryton create and do of the same batch, and its ratio
+   between the largest and the smallest history (goal: at most 1.2, it
+   must not grow with the history); see bench_rules.py.
 
-Prints a table, writes var/bench/ledger-<timestamp>.json and drops the
-zt_bench_* databases it created (unless --keep).
+Prints a table, writes var/bench/ledger-<timestamp>.json (parts 1 and 2)
+and var/bench/rules-<timestamp>.json (part 3) and drops the zt_bench_*
+databases it created (unless --keep).  ``--skip-moves --skip-verify`` runs
+part 3 only.
 """
 import argparse
 import configparser
@@ -32,6 +41,7 @@ OUT = ROOT / 'var' / 'bench'
 MODULE_CFG = ROOT / 'addons' / 'zt_inventory' / 'tryton.cfg'
 MOVES_GOAL = 1.2
 VERIFY_GOAL = 5.0
+RULES_GOAL = 1.2
 
 
 def parse_args(argv=None):
@@ -51,8 +61,21 @@ def parse_args(argv=None):
         "(default 3)")
     parser.add_argument('--profile', action='store_true',
         help="profile the ledger database's moves even within the goal")
+    parser.add_argument('--rules-history', type=history_sizes,
+        default=[100000, 1000000], metavar='N,N',
+        help="sizes of the generated move history the rules are measured "
+        "at, ascending (default 100000,1000000)")
+    parser.add_argument('--rules-batch', type=int, default=100,
+        metavar='N', help="new moves per batch (default 100)")
+    parser.add_argument('--rules-batches', type=int, default=5,
+        metavar='K', help="timed batches per history size, the median is "
+        "reported (default 5)")
+    parser.add_argument('--rules-products', type=int, default=10000,
+        metavar='N', help="products of the rules' database (default "
+        "10000)")
     parser.add_argument('--skip-moves', action='store_true')
     parser.add_argument('--skip-verify', action='store_true')
+    parser.add_argument('--skip-rules', action='store_true')
     parser.add_argument('--keep', action='store_true',
         help="keep the zt_bench_* databases")
     parser.add_argument('--uri', default=os.environ.get(
@@ -60,6 +83,18 @@ def parse_args(argv=None):
         help="PostgreSQL server (default postgresql://postgres@"
         "127.0.0.1:5432/, or $ZT_BENCH_URI)")
     return parser.parse_args(argv)
+
+
+def history_sizes(text):
+    "Return the sizes of ``text`` ('100000,1000000'), ascending (list)."
+    try:
+        sizes = [int(n) for n in text.split(',')]
+    except ValueError:
+        raise argparse.ArgumentTypeError('not numbers: %r' % text)
+    if not sizes or sizes != sorted(set(sizes)) or sizes[0] <= 0:
+        raise argparse.ArgumentTypeError(
+            'positive, ascending and distinct sizes: %r' % text)
+    return sizes
 
 
 def conninfo(uri, database):
@@ -174,9 +209,19 @@ def run_verify(options, uri, config, database, world):
     return result
 
 
+def run_rules(options, uri, database):
+    "Part 3; return its results (dict)."
+    import bench_rules
+    world = bench_rules.build_world(database, options.rules_products)
+    result = bench_rules.run(database, conninfo(uri, database), world,
+        options.rules_history, options.rules_batch, options.rules_batches)
+    result['goal_ratio'] = RULES_GOAL
+    return result
+
+
 def table(results):
     "Return the results (dict) as a readable table (str)."
-    lines = ['', 'zt-inventory ledger benchmark, %s, %s CPU(s), %s' % (
+    lines = ['', 'zt-inventory benchmark, %s, %s CPU(s), %s' % (
             results['date'], results['nproc'], results['load_note']), '']
     moves = results.get('moves')
     if moves:
@@ -216,6 +261,10 @@ def table(results):
             '  %-28s %8.2fx / %.2fx' % ('verify / COPY reads',
                 verify['ratio'], verify['ratio_indexed']),
             '  %s' % verify['verify_summary'], '']
+    rules = results.get('rules')
+    if rules:
+        import bench_rules
+        lines += bench_rules.table(rules, RULES_GOAL) + ['']
     return '\n'.join(lines)
 
 
@@ -235,8 +284,17 @@ def main(argv=None):
     import bench_moves
     now = dt.datetime.now()
     stamp = now.strftime('%Y%m%d-%H%M%S')
-    databases = {'plain': 'zt_bench_plain_%s' % stamp.replace('-', '_'),
-        'ledger': 'zt_bench_ledger_%s' % stamp.replace('-', '_')}
+    ledger_parts = not (options.skip_moves and options.skip_verify)
+    databases, modules = {}, {}
+    if ledger_parts:
+        databases = {
+            'plain': 'zt_bench_plain_%s' % stamp.replace('-', '_'),
+            'ledger': 'zt_bench_ledger_%s' % stamp.replace('-', '_')}
+        modules = {databases['plain']: dependencies(),
+            databases['ledger']: ['zt_inventory']}
+    rules_database = 'zt_bench_rules_%s' % stamp.replace('-', '_')
+    if not options.skip_rules:
+        modules[rules_database] = ['zt_rules']
     results = {'date': now.isoformat(timespec='seconds'),
         'nproc': os.cpu_count(), 'machine': platform.platform(),
         'python': platform.python_version(), 'repeat': options.repeat,
@@ -244,9 +302,7 @@ def main(argv=None):
         'command': ' '.join(['scripts/bench'] + sys.argv[1:])}
     started = time.monotonic()
     try:
-        create_databases(options.uri, config, {
-                databases['plain']: dependencies(),
-                databases['ledger']: ['zt_inventory']})
+        create_databases(options.uri, config, modules)
         worlds = {label: bench_moves.build_world(name,
                 warehouses=options.chains if label == 'ledger' else 0)
             for label, name in databases.items()}
@@ -256,17 +312,29 @@ def main(argv=None):
         if not options.skip_verify:
             results['verify'] = run_verify(options, options.uri, config,
                 databases['ledger'], worlds['ledger'])
+        if not options.skip_rules:
+            results['rules'] = run_rules(options, options.uri,
+                rules_database)
     finally:
         if not options.keep:
-            drop_databases(options.uri, databases.values())
+            drop_databases(options.uri, modules)
     results['load_after'] = os.getloadavg()
     results['load_note'] = 'load average %.1f before, %.1f after' % (
         results['load_before'][0], results['load_after'][0])
     results['total_s'] = time.monotonic() - started
-    path = OUT / ('ledger-%s.json' % stamp)
-    path.write_text(json.dumps(results, indent=2) + '\n')
     print(table(results))
-    print('results: %s' % path.relative_to(ROOT))
+    rules = results.pop('rules', None)
+    common = {k: v for k, v in results.items()
+        if k not in {'moves', 'verify', 'databases'}}
+    if ledger_parts:
+        path = OUT / ('ledger-%s.json' % stamp)
+        path.write_text(json.dumps(results, indent=2) + '\n')
+        print('results: %s' % path.relative_to(ROOT))
+    if rules:
+        path = OUT / ('rules-%s.json' % stamp)
+        path.write_text(json.dumps(dict(common, database=rules_database,
+                    rules=rules), indent=2, default=str) + '\n')
+        print('results: %s' % path.relative_to(ROOT))
     return 0
 
 

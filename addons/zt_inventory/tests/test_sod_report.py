@@ -50,7 +50,7 @@ class SoDReportTestCase(DBTestCase):
         with acting(officer):
             Rule.write([Rule(rule.id)], {'emergency_override': False})
         with acting(auditor):
-            self.assertEqual(len(Rule.search([])), 9)
+            self.assertEqual(len(Rule.search([])), 11)
             with self.assertRaises(AccessError):
                 Rule.write([Rule(rule.id)], {'active': False})
         with acting(w.keeper):
