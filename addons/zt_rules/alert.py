@@ -136,7 +136,8 @@ class Alert(Workflow, ModelSQL, ModelView):
                     } for a in alerts])
 
     @classmethod
-    def raise_(cls, rule, subject, figures, records, group, users):
+    def raise_(cls, rule, subject, figures, records, group, users,
+            summary=None):
         """Return (alert, created) for ``subject`` (facts.Subject) matched
         by ``rule`` with ``figures`` (list of dicts): the open alert of the
         rule with the subject's key, with the new ones of ``records``
@@ -168,7 +169,7 @@ class Alert(Workflow, ModelSQL, ModelView):
                         'rule': rule.id,
                         'key': subject.key,
                         'date': utc_now(),
-                        'summary': '%s: %s' % (
+                        'summary': summary or '%s: %s' % (
                             rule.name, subject.record.rec_name),
                         'figures': figures_text,
                         'group': group.id if group else None,
@@ -192,13 +193,22 @@ class AlertRecord(ModelSQL, ModelView):
     alert = fields.Many2One(
         'zt.alert', "Alert", required=True, ondelete='CASCADE',
         readonly=True)
-    record = fields.Reference("Record", RECORD_MODELS, required=True,
+    record = fields.Reference("Record", 'get_record_models', required=True,
         readonly=True)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls.__access__.add('alert')
+
+    @classmethod
+    def get_record_models(cls):
+        """The models of RECORD_MODELS the user may read: the client drops a
+        reference field when one of its models is not readable, which would
+        hide every record of an alert from most groups."""
+        ModelAccess = Pool().get('ir.model.access')
+        return [(None, '')] + [(m, s) for m, s in RECORD_MODELS
+            if ModelAccess.check(m, 'read', raise_exception=False)]
 
 
 class AlertUser(ModelSQL):

@@ -217,7 +217,8 @@ class Rule(metaclass=PoolMeta):
                     for f in r.figures},
                 } for s, r, _ in found]
         alert, created = Alert.raise_(self, report, _plain(rows),
-            [s.record for s, _, _ in found], action.group, action.users)
+            [s.record for s, _, _ in found], action.group, action.users,
+            summary='%s: %s' % (self.name, today))
         if created:
             lines = ['%s (%s)' % (self.name, today), '']
             for row in rows:

@@ -90,6 +90,7 @@ class IssueRequest(metaclass=PoolMeta):
                     'event': 'zt.issue.request.rules',
                     'record': request,
                     'payload': {
+                        'action': 'submitted',
                         'number': request.number,
                         'levels': list(request.required_levels()),
                         'rules': [{

@@ -10,7 +10,7 @@ from sql import Null
 from trytond.model import Index, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice, reduce_ids
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.zt_inventory.trace import utc_now
 
@@ -92,24 +92,29 @@ class Move(metaclass=PoolMeta):
                         & (table.zt_effective_time == Null)))
         Event.queue('stock_move.done', done)
 
-    def get_zt_abnormal(self, name):
-        return bool(self.search_alerts())
-
-    def search_alerts(self):
+    @classmethod
+    def get_zt_abnormal(cls, moves, name):
+        "Flagged by an alert that is not closed (one query per batch)."
         AlertRecord = Pool().get('zt.alert.record')
-        return AlertRecord.search([
-                ('record', '=', str(self)),
-                ('alert.state', '!=', 'closed'),
-                ], limit=1)
+        flagged = set()
+        for sub_moves in grouped_slice(moves):
+            with without_check_access():
+                records = AlertRecord.search([
+                        ('record', 'in', [str(m) for m in sub_moves]),
+                        ('alert.state', '!=', 'closed'),
+                        ])
+            flagged.update(r.record.id for r in records)
+        return {m.id: m.id in flagged for m in moves}
 
     @classmethod
     def search_zt_abnormal(cls, name, clause):
         pool = Pool()
         AlertRecord = pool.get('zt.alert.record')
-        records = AlertRecord.search([
-                ('record', 'like', 'stock.move,%'),
-                ('alert.state', '!=', 'closed'),
-                ])
+        with without_check_access():
+            records = AlertRecord.search([
+                    ('record', 'like', 'stock.move,%'),
+                    ('alert.state', '!=', 'closed'),
+                    ])
         ids = [r.record.id for r in records if r.record]
         _, operator, value = clause
         positive = (operator == '=') == bool(value)

@@ -39,8 +39,9 @@ def run(config_file, database, serve=True):
         step("[1/5] creating database %s" % server.create_database(
                 settings, database))
         anchors.prepare()
-        step("[2/5] activating zt_inventory and its dependencies, "
-            "loading zh_CN (trytond-admin, about a minute)")
+        step("[2/5] activating %s and their dependencies, "
+            "loading zh_CN (trytond-admin, about a minute)"
+            % ', '.join(server.MODULES))
         server.activate_modules(config_file, database)
         step("[3/5] loading demo data")
         from . import data
@@ -54,7 +55,8 @@ def run(config_file, database, serve=True):
         url = 'http://%s:%s/' % (settings.host, settings.port)
         step("[5/5] playing the scenario over XML-RPC on %s" % url)
         from . import scenario
-        scenario.play(settings, database, info)
+        session = scenario.play(settings, database, info)
+        scenario.play_rules(session, config_file, database)
         step("")
         anchor_file = anchors.anchor(config_file, database)
         step("Ledger: ztinv verify -c %s -d %s%s" % (config_file, database,
@@ -99,6 +101,7 @@ def print_logins(url, database):
     from .materials import USERS
     step("")
     step("Demo logins (database %s, %s#%s):" % (database, url, database))
+    width = max(len(user[2] or '') for user in USERS)
     for login, name, role, _, badge, _, password in USERS:
-        step("  %-11s %-22s %-19s %s  %s" % (
-                login, password, role or 'administrator', badge, name))
+        step("  %-11s %-22s %-*s %s  %s" % (login, password, width,
+                role or 'administrator', badge, name))

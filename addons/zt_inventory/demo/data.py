@@ -1,9 +1,12 @@
 # This file is part of zt-inventory.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Demo data, loaded in-process with proteus as admin: company, accounts,
-materials, stock, bills of materials, production orders and users."""
+materials, stock, bills of materials, production orders, users and what
+the rules of zt_rules find (an order point, an old receipt, today's small
+receipts)."""
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from . import materials as M
 
@@ -18,22 +21,32 @@ def load(config_file, database, today=None):
     from proteus import config as pconfig
     config = pconfig.set_trytond(database, config_file=config_file)
     today = today or dt.date.today()
+    # The company's date: moves done today are dated so (an earlier date
+    # would make them back-dated, at 00:00 of that date).
+    local_today = max(today, dt.datetime.now(ZoneInfo(TIMEZONE)).date())
+    dead_date = today - dt.timedelta(days=M.DEAD_STOCK_DAYS)
     company = setup_company(config)
     print("  company %s (CNY, %s)" % (COMPANY_NAME, TIMEZONE))
-    category = setup_accounting(config, company, today)
+    years = range(dead_date.year, local_today.year + 1)
+    category = setup_accounting(config, company, years)
     print("  chart of accounts, fiscal year %s (continental), "
-        "stock accounts" % today.year)
+        "stock accounts" % ', '.join(map(str, years)))
     products, gtins = create_materials(config, category)
-    print("  %d raw materials with GTIN-13 (and %s)"
-        % (len(M.MATERIALS), M.NO_MOVE.code))
+    print("  %d raw materials with GTIN-13 (and %s, %s)"
+        % (len(M.MATERIALS), M.NO_MOVE.code, M.DEAD_STOCK.code))
     # Receipts without purchase orders: accept purchase's warning that
     # supplier moves have no origin, as a user would in the client.
     config.skip_warning = True
-    receive_stock(config, company, products, today)
+    receive_stock(config, company, products, today, local_today, dead_date)
     config.skip_warning = False
-    print("  2 supplier receipts done")
+    print("  2 supplier receipts done; %s received twice more today "
+        "(%s u each); %s received on %s (back-dated) and untouched since"
+        % (M.FREQUENT[0], M.FREQUENT[1], M.DEAD_STOCK.code, dead_date))
     productions = create_productions(config, category, products, today)
     print("  2 bills of materials, 2 production orders waiting")
+    create_order_point(company, products)
+    print("  order point of %s in WH: minimal quantity %s, target %s"
+        % M.ORDER_POINT)
     create_second_warehouse(config)
     print("  a second warehouse %s" % M.SECOND_WAREHOUSE[0])
     create_users(config, company)
@@ -75,9 +88,10 @@ def setup_company(config):
     return company
 
 
-def setup_accounting(config, company, today):
+def setup_accounting(config, company, years):
     """Create the chart of accounts, a continental fiscal year with periods
-    and the accounting product category; return the category."""
+    for each of ``years`` (ints) and the accounting product category;
+    return the category."""
     from proteus import Model
     from trytond.modules.account.tests.tools import (
         create_chart, create_fiscalyear, get_accounts)
@@ -86,11 +100,12 @@ def setup_accounting(config, company, today):
     from trytond.modules.account_stock_continental.tests.tools import (
         add_stock_accounts)
     create_chart(company)
-    fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
-            company, today=(
-                dt.date(today.year, 1, 1), dt.date(today.year, 12, 31))))
-    fiscalyear.account_stock_method = 'continental'
-    fiscalyear.click('create_period')
+    for year in years:
+        fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(
+                company, today=(
+                    dt.date(year, 1, 1), dt.date(year, 12, 31))))
+        fiscalyear.account_stock_method = 'continental'
+        fiscalyear.click('create_period')
     accounts = add_stock_accounts(get_accounts(company), company)
     stock_out, = accounts['stock_expense'].duplicate()
     Category = Model.get('product.category')
@@ -151,12 +166,20 @@ def create_materials(config, category):
     for index, material in enumerate(M.MATERIALS + [M.NO_MOVE], 1):
         products[material.code] = create_product(material, category, index)
         gtins[material.code] = M.gtin(index)
+    # Numbered after the finished products: their GTINs stay as they were.
+    index = len(M.MATERIALS) + 2 + len(M.FINISHED)
+    products[M.DEAD_STOCK.code] = create_product(
+        M.DEAD_STOCK, category, index)
+    gtins[M.DEAD_STOCK.code] = M.gtin(index)
     return products, gtins
 
 
-def receive_stock(config, company, products, today):
+def receive_stock(config, company, products, today, local_today,
+        dead_date):
     """Receive every raw material from a supplier in two shipments (done),
-    lot-tracked ones with a lot, at their cost price."""
+    lot-tracked ones with a lot, at their cost price; the dead stock
+    material on ``dead_date`` (back-dated), and the frequently moved one
+    twice on ``local_today`` (the company's date) in small lots."""
     from proteus import Model
     Party = Model.get('party.party')
     Location = Model.get('stock.location')
@@ -170,11 +193,19 @@ def receive_stock(config, company, products, today):
         date = today - dt.timedelta(days=days)
         receive(company, supplier, supplier_loc, input_loc, products, batch,
             date, number)
+    receive(company, supplier, supplier_loc, input_loc, products,
+        [M.DEAD_STOCK], dead_date, 1)
+    code, quantity = M.FREQUENT
+    material, = [m for m in M.MATERIALS if m.code == code]
+    for number in [3, 4]:
+        receive(company, supplier, supplier_loc, input_loc, products,
+            [material], local_today, number, quantity)
 
 
 def receive(company, supplier, from_loc, to_loc, products, batch, date,
-        number):
-    "Create, receive and do one supplier shipment of ``batch`` on ``date``."
+        number, quantity=None):
+    """Create, receive and do one supplier shipment of ``batch`` on
+    ``date`` (of ``quantity`` each, else a plausible quantity)."""
     from proteus import Model
     Shipment = Model.get('stock.shipment.in')
     Move = Model.get('stock.move')
@@ -185,8 +216,9 @@ def receive(company, supplier, from_loc, to_loc, products, batch, date,
     for material in batch:
         product = products[material.code]
         move = Move(product=product, unit=product.default_uom,
-            quantity=receipt_quantity(material), from_location=from_loc,
-            to_location=to_loc, unit_price=Decimal(material.cost),
+            quantity=quantity or receipt_quantity(material),
+            from_location=from_loc, to_location=to_loc,
+            unit_price=Decimal(material.cost),
             currency=company.currency, company=company, planned_date=date)
         if material.lot:
             lot = Lot(number='L%s-%s' % (date.strftime('%y%m%d'),
@@ -241,6 +273,19 @@ def create_productions(config, category, products, today):
         production.click('wait')
         ids.append(production.id)
     return ids
+
+
+def create_order_point(company, products):
+    """Create the purchase order point of M.ORDER_POINT in warehouse WH
+    (its minimal quantity is the safety stock of the rules)."""
+    from proteus import Model
+    OrderPoint = Model.get('stock.order_point')
+    code, minimum, target = M.ORDER_POINT
+    point = OrderPoint(product=products[code], type='purchase',
+        location=get_location('WH'), company=company,
+        min_quantity=minimum, target_quantity=target)
+    point.save()
+    return point
 
 
 def create_users(config, company):
@@ -330,7 +375,8 @@ def role_groups(role):
     context = get_config().context
     xml_ids = []
     for name in role.split('+'):
-        xml_ids += ['zt_inventory.group_%s' % name] + M.EXTRA_GROUPS[name]
+        module = M.ROLE_MODULES.get(name, 'zt_inventory')
+        xml_ids += ['%s.group_%s' % (module, name)] + M.EXTRA_GROUPS[name]
     return [Group(ModelData.get_id(*x.split('.'), context))
         for x in xml_ids]
 

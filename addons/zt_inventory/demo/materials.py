@@ -85,6 +85,21 @@ MATERIALS = [Material(*m) for m in [
 NO_MOVE = Material('ZT-NOMOVE', "Spare Door Lock (never moved)",
     "备用门锁（从未移动）", 'u', 'C', 'fixed', '4.00', False)
 
+# The rules of zt_rules find something in the demo (doc/rules.rst of
+# zt_rules): a material received DEAD_STOCK_DAYS ago and never moved since
+# (dead stock, more than 180 days), a material below its order point's
+# minimal quantity (safety stock: one purchase request) and a material
+# received twice today in small lots and issued twice (frequent movement:
+# more than 3 moves in 24 hours).
+DEAD_STOCK = Material('RM-4001', "Analog Panel Meter 96x96 (obsolete)",
+    "指针式面板表 96x96（已停用）", 'u', 'C', 'fixed', '65.00', False)
+DEAD_STOCK_DAYS = 200
+# code, minimal quantity, target quantity (units) of the purchase order
+# point in warehouse WH; the forecast is its receipt minus production 1.
+ORDER_POINT = ('RM-1001', 8, 20)
+# code, quantity of each of the two small receipts done today
+FREQUENT = ('RM-1004', 100)
+
 FINISHED = [
     ('FG-1001', "Motor Control Cabinet MCC-200", "电机控制柜 MCC-200",
         '6800.00', [('RM-1001', 1), ('RM-1002', 3), ('RM-1003', 4),
@@ -99,7 +114,8 @@ FINISHED = [
 # waiting), in order: production 1, production 2.
 # Warehouse keepers act only in the warehouses assigned to them: login ->
 # warehouse codes.  WH is Tryton's default warehouse, WH2 the demo's second.
-KEEPER_WAREHOUSES = {'keeper': ['WH'], 'keeper2': ['WH2']}
+KEEPER_WAREHOUSES = {'keeper': ['WH'], 'keeper2': ['WH2'],
+    'supervisor': ['WH', 'WH2']}
 SECOND_WAREHOUSE = ('WH2', "二号仓库 Warehouse 2")
 
 PRODUCTIONS = [('FG-1001', 5), ('FG-2001', 4)]
@@ -109,21 +125,30 @@ PRODUCTIONS = [('FG-1001', 5), ('FG-2001', 4)]
 USERS = [
     ('admin', "Administrator", None, 'en', 'BADGE-0000', None,
         'Admin-Demo-2026!'),
-    ('manager', "王建国 Wang Jianguo (Dept. Manager)", 'department_manager',
-        'zh_CN', 'BADGE-0003', None, 'Manager-Demo-2026!'),
+    # The department manager also edits the rules of zt_rules.
+    ('manager', "王建国 Wang Jianguo (Dept. Manager)",
+        'department_manager+rule_admin', 'zh_CN', 'BADGE-0003', None,
+        'Manager-Demo-2026!'),
     ('staff', "李明 Li Ming (Production)", 'production_staff', 'zh_CN',
         'BADGE-0001', 'manager', 'Staff-Demo-2026!'),
     ('staff2', "赵磊 Zhao Lei (Production)", 'production_staff', 'en',
         'BADGE-0002', 'manager', 'Staff2-Demo-2026!'),
-    # A workshop lead holds two roles: the server must still stop them from
-    # approving their own request (segregation of duties).
+    # A workshop lead holds several roles: the server must still stop them
+    # from approving their own request (segregation of duties); as
+    # production manager they approve requests beyond the bill of materials
+    # (a rule of zt_rules).
     ('lead', "孙涛 Sun Tao (Workshop Lead)",
-        'production_staff+department_manager', 'en', 'BADGE-0011', 'manager',
-        'Lead-Demo-2026!'),
+        'production_staff+department_manager+production_manager', 'en',
+        'BADGE-0011', 'manager', 'Lead-Demo-2026!'),
     ('keeper', "张伟 Zhang Wei (Warehouse)", 'warehouse_keeper', 'zh_CN',
         'BADGE-0004', None, 'Keeper-Demo-2026!'),
     ('keeper2', "郑强 Zheng Qiang (Warehouse 2)", 'warehouse_keeper', 'en',
         'BADGE-0012', None, 'Keeper2-Demo-2026!'),
+    # Alerted by the rule on frequent movement; a senior keeper who may
+    # open the flagged moves of both warehouses.
+    ('supervisor', "马超 Ma Chao (Warehouse Supervisor)",
+        'warehouse_keeper+warehouse_supervisor', 'zh_CN', 'BADGE-0013',
+        None, 'Supervisor-Demo-2026!'),
     ('cfo', "陈静 Chen Jing (CFO)", 'finance_director', 'en',
         'BADGE-0005', None, 'Cfo-Demo-2026!'),
     ('purchaser', "刘洋 Liu Yang (Purchasing)", 'purchaser', 'en',
@@ -154,6 +179,14 @@ EXTRA_GROUPS = {
     'finance_accountant': ['account.group_account'],
     'auditor': [],
     'security_officer': [],
+    'production_manager': [],
+    'warehouse_supervisor': [],
+    'rule_admin': [],
+    }
+# The module of a role's group when it is not zt_inventory.
+ROLE_MODULES = {
+    'warehouse_supervisor': 'zt_rules',
+    'rule_admin': 'zt_rules',
     }
 
 

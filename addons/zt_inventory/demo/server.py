@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 ADMIN_PASSWORD = 'Admin-Demo-2026!'
 ADMIN_EMAIL = 'admin@example.com'
 LANGUAGES = ['zh_CN']
-MODULES = ['zt_inventory']
+MODULES = ['zt_inventory', 'zt_rules']
 
 Settings = namedtuple('Settings', ['uri', 'path', 'host', 'port'])
 
@@ -84,8 +84,9 @@ def _create_postgresql(uri, database):
 
 
 def activate_modules(config_file, database):
-    """Run trytond-admin to initialise ``database``, activate our module
-    with its dependencies and load the translations of LANGUAGES."""
+    """Run trytond-admin to initialise ``database``, activate our modules
+    (MODULES) with their dependencies and load the translations of
+    LANGUAGES."""
     with tempfile.NamedTemporaryFile('w', suffix='.pass') as passfile:
         passfile.write(ADMIN_PASSWORD)
         passfile.flush()

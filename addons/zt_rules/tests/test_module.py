@@ -143,6 +143,15 @@ class ZtRulesTestCase(ModuleTestCase):
         self.assertIn('no active rule', out.getvalue())
 
     @with_transaction()
+    def test_rules_listed(self):
+        "The rule manager and the department manager list the seed rules"
+        Rule = Pool().get('zt.rule')
+        w = self.world()
+        for user in [w.rule_admin, w.manager]:
+            with acting(user):
+                self.assertEqual(len(Rule.search([])), 5)
+
+    @with_transaction()
     def test_only_rule_admin_edits_rules(self):
         "A department manager reads the rules but may not change them"
         pool = Pool()
@@ -521,6 +530,12 @@ class ZtRulesTestCase(ModuleTestCase):
         self.assertIn(request, [r.record for r in alert.records])
         notification, = Notification.search([('alert', '=', alert.id)])
         self.assertEqual(notification.recipients, 'purchasing@example.com')
+        # the purchaser opens the request and the alert's records
+        with acting(w.purchaser):
+            self.assertEqual(Request.search([]), [request])
+            alert = pool.get('zt.alert')(alert.id)
+            self.assertIn(str(request), [str(r.record)
+                    for r in alert.records])
         Rule.run_schedule('daily', [rule])
         self.assertEqual(Request.search([], count=True), 1)
         self.assertEqual(len(self.alerts(rule)), 1)
@@ -561,6 +576,8 @@ class ZtRulesTestCase(ModuleTestCase):
         self.assertIsNone(Template(w.mat_b.template.id).zt_classification)
         report, = self.alerts(rule)
         self.assertEqual([r.record for r in report.records], [old])
+        self.assertEqual(report.summary, '%s: %s' % (
+                rule.name, report.date.date().isoformat()))
         self.assertEqual(report.group.rec_name,
             "Zero-Trust Inventory / Department Manager")
         # it moves again: no longer dead stock
