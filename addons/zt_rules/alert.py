@@ -8,7 +8,7 @@ import json
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 from trytond.modules.zt_inventory.trace import utc_now
 
@@ -40,6 +40,8 @@ class Alert(Workflow, ModelSQL, ModelView):
         'company.company', "Company", required=True, readonly=True)
     rule = fields.Many2One(
         'zt.rule', "Rule", required=True, readonly=True, ondelete='RESTRICT')
+    rule_name = fields.Function(fields.Char("Rule"), 'get_rule_name',
+        searcher='search_rule_name')
     key = fields.Char("Key", readonly=True,
         help="What the alert is about: a later match of the rule on the "
         "same thing joins this alert while it is open.")
@@ -89,6 +91,17 @@ class Alert(Workflow, ModelSQL, ModelView):
     @classmethod
     def default_state(cls):
         return 'open'
+
+    @classmethod
+    def get_rule_name(cls, alerts, name):
+        """The rule's name for whoever sees the alert: the groups it
+        notifies need not read the rules themselves (least privilege)."""
+        with without_check_access():
+            return {a.id: cls(a.id).rule.rec_name for a in alerts}
+
+    @classmethod
+    def search_rule_name(cls, name, clause):
+        return [('rule.rec_name',) + tuple(clause[1:])]
 
     @classmethod
     @ModelView.button
@@ -206,8 +219,11 @@ class AlertRecord(ModelSQL, ModelView):
         """The models of RECORD_MODELS the user may read: the client drops a
         reference field when one of its models is not readable, which would
         hide every record of an alert from most groups."""
-        ModelAccess = Pool().get('ir.model.access')
-        return [(None, '')] + [(m, s) for m, s in RECORD_MODELS
+        pool = Pool()
+        ModelAccess = pool.get('ir.model.access')
+        Model = pool.get('ir.model')
+        names = Model.get_names()
+        return [(None, '')] + [(m, names.get(m, s)) for m, s in RECORD_MODELS
             if ModelAccess.check(m, 'read', raise_exception=False)]
 
 

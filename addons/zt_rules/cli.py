@@ -7,12 +7,13 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 
-def run(rule_name=None, out=sys.stdout):
+def run(rule_name=None, out=None):
     """In the current transaction: process the pending events and evaluate
     the scheduled rules (only the active rule named ``rule_name`` when
     given; its pending events are then still consumed), print one line per
     rule, and deliver the due notifications afterwards.  Returns the exit
     code: 0, or 1 when ``rule_name`` names no active rule."""
+    out = out or sys.stdout
     pool = Pool()
     Rule = pool.get('zt.rule')
     Event = pool.get('zt.rule.event')
@@ -34,11 +35,13 @@ def run(rule_name=None, out=sys.stdout):
     return 0
 
 
-def main(config_file, database, rule_name=None, out=sys.stdout):
+def main(config_file, database, rule_name=None, out=None):
     """Run ``ztinv rules`` on ``database`` as root and commit; then deliver
     the notifications that are due (each in its own transactions)."""
     from trytond import config
-    config.update_etc(config_file)
+    out = out or sys.stdout
+    if config_file:
+        config.update_etc(config_file)
     loaded = database in Pool.database_list()
     pool = Pool(database)
     if not loaded:

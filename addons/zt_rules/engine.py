@@ -126,8 +126,10 @@ class Rule(metaclass=PoolMeta):
                 request = self._purchase_request(subject)
                 if request:
                     records.append(request)
-            if 'flag' in types:
-                records += Move.browse(moves)
+            if 'flag' in types and moves:
+                # the moves of the windows, the subject among them when it
+                # counts (an internal move that triggered it does not)
+                records = Move.browse(moves) + records[1:]
             alert, created = Alert.raise_(self, subject,
                 _plain(result.figures), records, group, users)
             if not created:

@@ -2,155 +2,23 @@
 // Copyright (C) 2026 zt-inventory contributors
 //
 // Browser test of the demo through the sao web client (run by run.sh).
-// Environment: BASE_URL (http://127.0.0.1:PORT), ZT_DB (database name),
-// ARTIFACT_DIR (screenshots), ZT_BROWSER_STEPS (optional comma list of steps).
+// Environment: see sao.mjs (BASE_URL, ZT_DB, ARTIFACT_DIR, ZT_BROWSER_STEPS).
 // Steps (in this order): issue_requests, keeper_product, keeper_move_price
 // (as keeper, zh_CN), admin_product (as admin), sales_request (as sales, en).
-//
-// Debian's chromium is driven by playwright-core; no browser is downloaded.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import {
+    TIMEOUT, StepFailure, check, dialogText, fillField, fillMany2One,
+    formInput, isReadonly, log, login, logout, openList, openTab, pickInSearch,
+    rpc, runSpec, screenshot, selectedSteps,
+} from './sao.mjs';
 
-const BASE_URL = process.env.BASE_URL || 'http://127.0.0.1:8000';
-const DB = process.env.ZT_DB || 'zt_browser';
-const ARTIFACT_DIR = process.env.ARTIFACT_DIR || 'artifacts';
-const STEPS = (process.env.ZT_BROWSER_STEPS
-    || 'issue_requests,keeper_product,keeper_move_price,admin_product,'
-    + 'sales_request').split(',');
-const TIMEOUT = 30000;
+const STEPS = selectedSteps(['issue_requests', 'keeper_product',
+    'keeper_move_price', 'admin_product', 'sales_request']);
 
 const USERS = {
     keeper: 'Keeper-Demo-2026!',
     admin: 'Admin-Demo-2026!',
     sales: 'Sales-Demo-2026!',
 };
-// Flags verified on these machines (docs: stack.md).
-const CHROMIUM_ARGS = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
-    '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync',
-];
-
-function log(message) {
-    console.log(`browser: ${message}`);
-}
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-    if (!condition) {
-        throw new StepFailure(message);
-    }
-}
-
-async function screenshot(page, name) {
-    const path = join(ARTIFACT_DIR, name);
-    await page.screenshot({ path, fullPage: true });
-    log(`screenshot ${path}`);
-}
-
-// Login as described in stack.md ("sao login").
-async function login(page, user) {
-    await page.goto(`${BASE_URL}/#${DB}`);
-    await page.locator('#login').fill(user, { timeout: TIMEOUT });
-    await page.locator('.modal button[type=submit]').click();
-    const password = page.locator('#ask-dialog-entry[type=password]');
-    await password.fill(USERS[user]);
-    // Both the login and the password dialogs have a .btn-primary.
-    await page.locator('.modal', { has: password })
-        .locator('button.btn-primary').click();
-    await password.waitFor({ state: 'hidden', timeout: TIMEOUT });
-    await dismissConfigurationWizards(page);
-    log(`logged in as ${user}`);
-}
-
-// On a fresh database sao runs the pending configuration wizards ("Module
-// Configuration", ...) for admin before it shows the menu: cancel them.  The
-// user menu is filled once the preferences are loaded.
-async function dismissConfigurationWizards(page) {
-    const userMenu = page.locator('#user-preferences a.dropdown-toggle');
-    // The wizards open as a tab.  Demo users may work in zh_CN, hence both
-    // labels.
-    const cancel = page.locator('.tab-pane.active button:visible',
-        { hasText: /^\s*(Cancel|取消)\s*$/ });
-    const deadline = Date.now() + TIMEOUT;
-    while (Date.now() < deadline) {
-        if (await userMenu.isVisible()) {
-            return;
-        }
-        if (await cancel.count() > 0) {
-            const title = await page.locator('.tab-pane.active')
-                .first().innerText().catch(() => '');
-            await cancel.first().click();
-            log(`cancelled wizard: ${title.split('\n')[0]}`);
-        }
-        await page.waitForTimeout(250);
-    }
-    throw new StepFailure('the menu did not appear after login');
-}
-
-// The user menu's last item is "Logout" (Sao.NotificationMenu); selectors
-// avoid labels because the demo users may work in zh_CN.
-async function logout(page) {
-    await page.locator('#user-preferences a.dropdown-toggle').click();
-    await page.locator('#user-preferences li.notification-item a[role=menuitem]')
-        .last().click();
-    // sao asks before closing the open tabs (Sao.common.sur: OK is primary).
-    const confirm = page.locator('.modal-dialog:visible button.btn-primary');
-    try {
-        await confirm.waitFor({ timeout: 3000 });
-        await confirm.click();
-    } catch {
-        // no tab was open
-    }
-    await page.locator('#login').waitFor({ timeout: TIMEOUT });
-    log('logged out');
-}
-
-// The URL fragment that opens a model's list, optionally restricted by a
-// domain (sao reads `;domain=<JSON>`, see Sao.open_url).
-function modelUrl(model, domain) {
-    let url = `#${DB}/model/${model}`;
-    if (domain) {
-        url += `;domain=${encodeURIComponent(JSON.stringify(domain))}`;
-    }
-    return url;
-}
-
-// Open a model in a new tab through the URL fragment (same as a menu
-// entry) and wait until that tab is the current one: until then the active
-// pane is still the previous tab's.
-async function openTab(page, model, domain) {
-    await page.evaluate((url) => {
-        for (const tab of Sao.Tab.tabs) {
-            tab.ztPrevious = true;
-        }
-        window.location.hash = url;
-    }, modelUrl(model, domain));
-    try {
-        await page.waitForFunction((m) => {
-            const tab = Sao.Tab.tabs.get_current();
-            return tab && !tab.ztPrevious && tab.screen
-                && tab.screen.model_name === m;
-        }, model, { timeout: TIMEOUT });
-    } catch {
-        throw new StepFailure(`no tab of ${model} opened`);
-    }
-}
-
-// Open a model's list in a new tab; return its rows (at least one).
-async function openList(page, model, domain) {
-    await openTab(page, model, domain);
-    const rows = page.locator('.tab-pane.active .treeview tbody tr:visible');
-    try {
-        await rows.first().waitFor({ timeout: TIMEOUT });
-    } catch {
-        throw new StepFailure(`the list of ${model} did not show any row`);
-    }
-    return rows;
-}
 
 async function stepIssueRequests(page) {
     const rows = await openList(page, 'zt.issue.request');
@@ -192,12 +60,6 @@ async function openProductCostPrice(page) {
     return input;
 }
 
-// sao marks a read-only field with the readonly property (and disabled when
-// there is no record), see Sao.View.Form.Integer.set_readonly.
-async function isReadonly(input) {
-    return input.evaluate((el) => el.readOnly);
-}
-
 async function stepKeeperProduct(page) {
     const input = await openProductCostPrice(page);
     const readonly = await isReadonly(input);
@@ -212,29 +74,6 @@ async function stepAdminProduct(page) {
     await screenshot(page, 'admin-product-cost-price.png');
     check(!readonly, 'admin cannot edit cost_price of ZT-NOMOVE (expected editable)');
     log('cost_price is editable for admin');
-}
-
-// Call a model method over sao's session, as the logged-in user (the same
-// RPC the client makes; the user's context is appended).
-async function rpc(page, method, params) {
-    return page.evaluate(async ([m, p]) => {
-        const session = Sao.Session.current_session;
-        return Sao.rpc({ method: m, params: p.concat([session.context]) },
-            session);
-    }, [method, params]);
-}
-
-// The text of the dialogs sao shows (errors, warnings), '' when none.
-async function dialogText(page) {
-    const bodies = page.locator('.modal:visible .modal-body');
-    const texts = await bodies.allInnerTexts().catch(() => []);
-    return texts.map((t) => t.trim()).filter(Boolean).join(' | ');
-}
-
-// Locate the (shown) input of field `name` in the active tab's form.
-function formInput(page, name) {
-    return page.locator(`.tab-pane.active .form input[name="${name}"]:visible`)
-        .first();
 }
 
 // Open the first stock move of `domain` in its form and wait until the
@@ -395,57 +234,6 @@ async function stepSalesNoCountMenu(page) {
     await dialog.waitFor({ state: 'hidden', timeout: TIMEOUT });
 }
 
-// Pick a record in the search dialog of Many2One field `name` (opened by its
-// search icon), preferring the row that contains `prefer`; return the text
-// of the row picked.
-async function pickInSearch(page, name, prefer) {
-    const widget = '.tab-pane.active .form-many2one'
-        + `:has(input[name="${name}"])`;
-    await page.locator(`${widget} .icon-secondary button`).first().click();
-    const rows = page.locator('.modal:visible .treeview tbody tr:visible');
-    try {
-        await rows.first().waitFor({ timeout: TIMEOUT });
-    } catch {
-        throw new StepFailure(`the search of ${name} showed no record`);
-    }
-    let row = rows.filter({ hasText: prefer }).first();
-    if (await row.count() === 0) {
-        row = rows.first();
-    }
-    const text = (await row.innerText()).replace(/\s+/g, ' ').trim();
-    await row.dblclick();
-    await page.locator('.modal:visible .treeview').waitFor(
-        { state: 'hidden', timeout: TIMEOUT });
-    return text;
-}
-
-// Fill a field and leave it with Tab so that sao runs its on_change.
-async function fillField(input, value) {
-    await input.click();
-    await input.fill(value);
-    await input.press('Tab');
-}
-
-// Type `text` into a Many2One input and leave it: sao sets the record
-// found, or opens its search dialog (then pick the row showing `text`).
-async function fillMany2One(page, input, text) {
-    await fillField(input, text);
-    const rows = page.locator('.modal:visible .treeview tbody tr:visible');
-    const deadline = Date.now() + TIMEOUT;
-    while (Date.now() < deadline) {
-        if (await rows.count() > 0) {
-            await rows.filter({ hasText: text }).first().dblclick();
-            await page.locator('.modal:visible .treeview').waitFor(
-                { state: 'hidden', timeout: TIMEOUT });
-        } else if ((await input.inputValue()).includes(text)) {
-            return;
-        }
-        await page.waitForTimeout(200);
-    }
-    throw new StepFailure(`could not set "${text}" in ${
-        await input.getAttribute('name')}`);
-}
-
 async function stepSalesRequest(page) {
     await openTab(page, 'zt.issue.request');
     const newButton = page.locator('.tab-pane.active button#new_');
@@ -514,66 +302,39 @@ async function stepSalesRequest(page) {
     log(`sales created issue request ${saved} (draft, ${material} x 1)`);
 }
 
-async function main() {
-    mkdirSync(ARTIFACT_DIR, { recursive: true });
-    const userDataDir = mkdtempSync(join(tmpdir(), 'zt-chromium-'));
-    const context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1366, height: 900 },
-    });
-    const page = context.pages()[0] || await context.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    // A JavaScript error in sao (e.g. a view it cannot render) explains
-    // most "did not show" failures: print it.
-    page.on('pageerror', (error) => console.error(`browser: sao error: ${error.message}`));
-    let step = 'login keeper';
-    try {
-        if (['issue_requests', 'keeper_product', 'keeper_move_price']
-            .some((s) => STEPS.includes(s))) {
-            await login(page, 'keeper');
-            if (STEPS.includes('issue_requests')) {
-                step = 'issue_requests';
-                await stepIssueRequests(page);
-            }
-            if (STEPS.includes('keeper_product')) {
-                step = 'keeper_product';
-                await stepKeeperProduct(page);
-            }
-            if (STEPS.includes('keeper_move_price')) {
-                step = 'keeper_move_price';
-                await stepKeeperMovePrice(page);
-            }
-            step = 'logout keeper';
-            await logout(page);
+await runSpec(async (page, setStep) => {
+    if (['issue_requests', 'keeper_product', 'keeper_move_price']
+        .some((s) => STEPS.includes(s))) {
+        await login(page, 'keeper', USERS.keeper);
+        if (STEPS.includes('issue_requests')) {
+            setStep('issue_requests');
+            await stepIssueRequests(page);
         }
-        if (STEPS.includes('admin_product')) {
-            step = 'login admin';
-            await login(page, 'admin');
-            step = 'admin_product';
-            await stepAdminProduct(page);
-            step = 'logout admin';
-            await logout(page);
+        if (STEPS.includes('keeper_product')) {
+            setStep('keeper_product');
+            await stepKeeperProduct(page);
         }
-        if (STEPS.includes('sales_request')) {
-            step = 'login sales';
-            await login(page, 'sales');
-            step = 'sales_request (no count menu)';
-            await stepSalesNoCountMenu(page);
-            step = 'sales_request (create)';
-            await stepSalesRequest(page);
+        if (STEPS.includes('keeper_move_price')) {
+            setStep('keeper_move_price');
+            await stepKeeperMovePrice(page);
         }
-        log('all steps passed');
-    } catch (error) {
-        console.error(`browser: FAILED at step "${step}": ${error.message}`);
-        await screenshot(page, `failure-${step.replace(/\W+/g, '-')}.png`)
-            .catch(() => {});
-        process.exitCode = 1;
-    } finally {
-        await context.close();
-        rmSync(userDataDir, { recursive: true, force: true });
+        setStep('logout keeper');
+        await logout(page);
     }
-}
-
-await main();
+    if (STEPS.includes('admin_product')) {
+        setStep('login admin');
+        await login(page, 'admin', USERS.admin);
+        setStep('admin_product');
+        await stepAdminProduct(page);
+        setStep('logout admin');
+        await logout(page);
+    }
+    if (STEPS.includes('sales_request')) {
+        setStep('login sales');
+        await login(page, 'sales', USERS.sales);
+        setStep('sales_request (no count menu)');
+        await stepSalesNoCountMenu(page);
+        setStep('sales_request (create)');
+        await stepSalesRequest(page);
+    }
+}, 'login keeper');

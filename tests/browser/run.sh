@@ -9,7 +9,8 @@
 # Developer knobs (environment):
 #   ZT_BROWSER_PREPARE  command run as `CMD CONF DB` to build the database
 #                       instead of `ztinv demo` (see dev/make_dev_db.sh)
-#   ZT_BROWSER_STEPS    comma list of steps of keeper.spec.mjs to run
+#   ZT_BROWSER_STEPS    comma list of steps to run (each spec runs those it
+#                       has: see the head of keeper.spec.mjs, rules.spec.mjs)
 #   ZT_BROWSER_KEEP=1   keep the temporary folder (config, database, server log)
 set -euo pipefail
 
@@ -77,10 +78,20 @@ SERVER_PID=$!
 wait_for_port "$PORT"
 
 mkdir -p "$ARTIFACTS"
-echo "browser: running keeper.spec.mjs"
-if ! BASE_URL="http://127.0.0.1:$PORT" ZT_DB="$DB" ARTIFACT_DIR="$ARTIFACTS" \
-        node "$HERE/keeper.spec.mjs"; then
-    echo "browser: FAILED (screenshots in $ARTIFACTS; server log follows)" >&2
+# Each spec in its own node process, one after the other against the same
+# server (rules.spec.mjs changes the demo: it acknowledges an alert); every
+# spec runs even when one fails, and any failure fails the run.
+FAILED=()
+for spec in keeper.spec.mjs rules.spec.mjs; do
+    echo "browser: running $spec"
+    if ! BASE_URL="http://127.0.0.1:$PORT" ZT_DB="$DB" ARTIFACT_DIR="$ARTIFACTS" \
+            node "$HERE/$spec"; then
+        FAILED+=("$spec")
+    fi
+done
+if (( ${#FAILED[@]} )); then
+    echo "browser: FAILED: ${FAILED[*]} (screenshots in $ARTIFACTS; server log follows)" >&2
     tail -n 50 "$TMP/server.log" >&2
     exit 1
 fi
+echo "browser: all specs passed"

@@ -655,6 +655,9 @@ class ZtRulesTestCase(ModuleTestCase):
             self.assertEqual(Alert.search([]), [])
         with acting(w.supervisor):
             self.assertEqual(Alert.search([]), [alert])
+            # the supervisor does not read the rules, only their names
+            self.assertEqual(Alert(alert.id).rule_name,
+                seed_rule('rule_frequent_movement').name)
             with self.assertRaises(UserError), savepoint():
                 Alert.write([Alert(alert.id)], {'state': 'closed'})
             Alert.acknowledge([Alert(alert.id)])
