@@ -159,6 +159,21 @@ class MatrixServer:
     def server_log(self):
         return self.log.read_text(errors='replace')[-5000:]
 
+    @classmethod
+    def serve(cls):
+        """Return a started MatrixServer (stopped again, with the demo
+        data's error, when it cannot start)."""
+        server = cls()
+        try:
+            server.start()
+        except subprocess.CalledProcessError as error:
+            server.stop()
+            raise RuntimeError(error.stderr.decode(errors='replace')[-3000:])
+        except Exception:
+            server.stop()
+            raise
+        return server
+
 
 def demo_users():
     from trytond.modules.zt_inventory.demo import materials
@@ -306,15 +321,7 @@ class AccessMatrixTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = MatrixServer()
-        try:
-            cls.server.start()
-        except subprocess.CalledProcessError as error:
-            cls.server.stop()
-            raise RuntimeError(error.stderr.decode(errors='replace')[-3000:])
-        except Exception:
-            cls.server.stop()
-            raise
+        cls.server = MatrixServer.serve()
         try:
             cls.fixtures = Fixtures(cls.server)
         except Exception:

@@ -38,15 +38,7 @@ class DemoRulesTestCase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = MatrixServer()
-        try:
-            cls.server.start()
-        except subprocess.CalledProcessError as error:
-            cls.server.stop()
-            raise RuntimeError(error.stderr.decode(errors='replace')[-3000:])
-        except Exception:
-            cls.server.stop()
-            raise
+        cls.server = MatrixServer.serve()
 
     @classmethod
     def tearDownClass(cls):
