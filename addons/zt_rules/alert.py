@@ -5,12 +5,16 @@ seen by the rule's group and users, acknowledged and closed by them; every
 step is a ledger entry."""
 import json
 
+from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Workflow, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 
+from trytond.modules.zt_inventory.refusal import recorded
 from trytond.modules.zt_inventory.trace import utc_now
+
+from .exceptions import AlertActorError
 
 RECORD_MODELS = [
     ('stock.move', "Stock Move"),
@@ -104,6 +108,7 @@ class Alert(Workflow, ModelSQL, ModelView):
         return [('rule.rec_name',) + tuple(clause[1:])]
 
     @classmethod
+    @recorded
     @ModelView.button
     @Workflow.transition('acknowledged')
     def acknowledge(cls, alerts):
@@ -114,6 +119,7 @@ class Alert(Workflow, ModelSQL, ModelView):
                 })
 
     @classmethod
+    @recorded
     @ModelView.button
     @Workflow.transition('closed')
     def close(cls, alerts):
@@ -125,8 +131,26 @@ class Alert(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def _act(cls, alerts, state, values):
+        cls.check_actor(alerts)
         cls.write(alerts, values)
         cls.record_events(alerts, state)
+
+    @classmethod
+    def check_actor(cls, alerts):
+        """Raise AlertActorError unless the user is one the alert is
+        addressed to (its users, or a member of its group): overseeing
+        roles read every alert but act only on theirs.  Root (cron) may."""
+        pool = Pool()
+        User = pool.get('res.user')
+        user = Transaction().user
+        if not user:
+            return
+        groups = set(User.get_groups())
+        for alert in alerts:
+            if (user not in {u.id for u in alert.users}
+                    and not (alert.group and alert.group.id in groups)):
+                raise AlertActorError(gettext(
+                        'zt_rules.msg_alert_actor', alert=alert.rec_name))
 
     @classmethod
     def record_events(cls, alerts, action):

@@ -53,7 +53,8 @@ ELLIPSIS = '…'
 
 # Query parameters whose values are credentials, compared in lower case.
 SENSITIVE_PARAMETERS = {
-    'access_token', 'key', 'sign', 'timestamp', 'token', 'secret'}
+    'access_token', 'key', 'sign', 'timestamp', 'token', 'secret',
+    'apikey', 'api_key', 'sig', 'signature', 'code', 'password', 'auth'}
 MASK = '***'
 
 # The idempotency key goes into an HTTP header, a Message-ID and a

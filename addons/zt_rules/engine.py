@@ -3,6 +3,7 @@
 """The rule engine: evaluate a rule on its subjects (facts.py) with the
 windows of the movement journal (journal.py) and run its actions."""
 import json
+import logging
 
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
@@ -11,6 +12,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.modules.zt_inventory.trace import utc_now
 
 from . import evaluate, facts, journal, schema
+
+logger = logging.getLogger(__name__)
 
 
 def _plain(value):
@@ -95,7 +98,13 @@ class Rule(metaclass=PoolMeta):
         actions = [a for a in self.actions if a.type != 'approval']
         if not actions:
             return []
-        found = self.matches(subjects)
+        try:
+            found = self.matches(subjects)
+        except evaluate.ConditionError:
+            # Invalid since saved (a condition deleted): skipped, the other
+            # rules still run.
+            logger.warning("rule %s is invalid and was skipped", self.id)
+            return []
         with without_check_access():
             if any(a.type in {'flag', 'notify', 'purchase_request'}
                     for a in actions):
@@ -281,8 +290,15 @@ class Rule(metaclass=PoolMeta):
             subject = facts.issue_request(request)
             found = []
             for rule in rules:
-                result = evaluate.evaluate(rule.specs(), rule.match,
-                    subject.facts, {})
+                try:
+                    result = evaluate.evaluate(rule.specs(), rule.match,
+                        subject.facts, {})
+                except evaluate.ConditionError:
+                    # A rule left invalid (e.g. without conditions) still
+                    # asks for its step: fail closed.
+                    logger.warning("rule %s is invalid: its approval step "
+                        "is required", rule.id)
+                    result = evaluate.Result(True, [])
                 if result.matched:
                     for action in rule.actions:
                         if action.type == 'approval':

@@ -9,27 +9,86 @@ from trytond.i18n import gettext
 from trytond.model import fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import without_check_access
 
 from trytond.modules.zt_inventory import approval as approval_rules
+from trytond.modules.zt_inventory.exceptions import WorkflowFieldError
 
-from .exceptions import BOMExcessReasonError
+from .exceptions import BOMExcessReasonError, ExcessReasonStateError
 
 
 class IssueRequest(metaclass=PoolMeta):
     __name__ = 'zt.issue.request'
+    zt_rule_levels = fields.MultiSelection([
+            ('production', "Production Manager"),
+            ('finance', "Finance Director"),
+            ], "Levels Required by Rules", readonly=True,
+        help="The approval steps the rules required when the request was "
+        "submitted or last changed: a later change of a rule never "
+        "removes them from a submitted request.")
+
+    @classmethod
+    def copy(cls, requests, default=None):
+        default = default.copy() if default is not None else {}
+        default.setdefault('zt_rule_levels', None)
+        return super().copy(requests, default=default)
+
+    @classmethod
+    def check_outside_values(cls, vlist, creating=True):
+        "The levels required by rules are set by the workflow only."
+        super().check_outside_values(vlist, creating=creating)
+        for values in vlist:
+            if 'zt_rule_levels' in values and not (
+                    creating and not values['zt_rule_levels']):
+                # Even clearing it is refused: that would lower the levels.
+                names = cls.__names__(field='zt_rule_levels')
+                raise WorkflowFieldError(gettext(
+                        'zt_inventory.msg_workflow_field',
+                        field=names['field'], model=names['model']))
 
     def required_levels(self):
-        """Return the approval levels (tuple of str): the department
-        manager, then the levels the matching rules 'issue_request.
-        submitted' add, in the rules' order, each once.  The configured
-        threshold of zt_inventory is no longer used: the seed rule
-        'Over limit' holds it."""
+        """Return the approval levels (tuple of str, in the order of
+        approval.LEVELS): the department manager, the levels the matching
+        rules 'issue_request.submitted' add now, and those they required
+        when the request was submitted or last changed (a rule edited or
+        deactivated since never lowers a submitted request).  The configured
+        threshold of zt_inventory is no longer used: the seed rule 'Over
+        limit' holds it."""
         Rule = Pool().get('zt.rule')
-        levels = [approval_rules.MANAGER]
-        for _, level, _ in Rule.approval_levels(self):
-            if level not in levels:
-                levels.append(level)
-        return tuple(levels)
+        levels = {approval_rules.MANAGER}
+        levels.update(level for _, level, _ in Rule.approval_levels(self))
+        if self.state != 'draft':
+            levels.update(self.zt_rule_levels or ())
+        return tuple(level for level in approval_rules.LEVELS
+            if level in levels)
+
+    @classmethod
+    def freeze_rule_levels(cls, requests):
+        "Store the levels the rules require now, added to those stored."
+        for request in requests:
+            levels = set(request.zt_rule_levels or ()) | set(
+                request.required_levels())
+            levels.discard(approval_rules.MANAGER)
+            # A workflow field: written by the workflow, not by the caller.
+            with without_check_access():
+                super(IssueRequest, cls).write([request], {
+                        'zt_rule_levels': sorted(levels)})
+
+    @classmethod
+    def reset_approvals(cls, requests, changes):
+        """A change of a submitted request's lines: check the bill of
+        materials again (a larger quantity needs a reason and its step)
+        and add the levels the rules now require."""
+        super().reset_approvals(requests, changes)
+        cls.check_bom(requests)
+        cls.freeze_rule_levels(requests)
+
+    @classmethod
+    def draft(cls, requests):
+        super().draft(requests)
+        with without_check_access():
+            super(IssueRequest, cls).write(list(requests),
+                {'zt_rule_levels': None})
 
     @classmethod
     def bom_excess_allowed(cls, line):
@@ -69,6 +128,7 @@ class IssueRequest(metaclass=PoolMeta):
     @classmethod
     def wait(cls, requests):
         super().wait(requests)
+        cls.freeze_rule_levels(requests)
         cls.record_rule_levels(requests)
         Pool().get('zt.rule.event').queue(
             'issue_request.submitted', requests)
@@ -93,6 +153,9 @@ class IssueRequest(metaclass=PoolMeta):
                         'action': 'submitted',
                         'number': request.number,
                         'levels': list(request.required_levels()),
+                        'reasons': {str(line.id): line.excess_reason
+                            for line in request.lines
+                            if line.excess_reason},
                         'rules': [{
                                 'rule': rule.id,
                                 'name': rule.name,
@@ -121,6 +184,19 @@ class IssueRequestLine(metaclass=PoolMeta):
     request_state = fields.Function(fields.Selection(
             'get_request_states', "Request State"),
         'on_change_with_request_state')
+
+    @classmethod
+    def check_modification(cls, mode, lines, values=None, external=False):
+        """The reason beyond the bill of materials is part of what was
+        submitted and approved: refused once the request left draft."""
+        super().check_modification(
+            mode, lines, values=values, external=external)
+        if mode == 'write' and 'excess_reason' in (values or {}):
+            for line in lines:
+                if line.request.state != 'draft':
+                    raise ExcessReasonStateError(gettext(
+                            'zt_rules.msg_excess_reason_state',
+                            request=line.request.rec_name))
 
     @classmethod
     def get_request_states(cls):

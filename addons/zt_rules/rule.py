@@ -110,7 +110,8 @@ class Rule(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     def validate(cls, rules):
         super().validate(rules)
         for rule in rules:
-            rule.check_conditions()
+            if rule.active:
+                rule.check_conditions()
             rule.check_actions()
 
     def check_conditions(self):
@@ -129,6 +130,19 @@ class Rule(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
                     condition=condition.rec_name if condition else '',
                     part=error.part or '',
                     value=error.value if error.value is not None else ''))
+        for condition, spec in zip(conditions, self.specs()):
+            choices = schema.CHOICES.get(spec.get('field'))
+            if spec['kind'] != 'field' or not choices:
+                continue
+            values = spec['value']
+            for value in (values if isinstance(values, (list, tuple))
+                    else [values]):
+                if value not in choices:
+                    raise RuleValidationError(gettext(
+                            'zt_rules.msg_condition_choice',
+                            rule=self.rec_name,
+                            condition=condition.rec_name, value=value,
+                            choices=', '.join(choices)))
         groups = schema.WINDOW_GROUPS[self.subject]
         for condition in conditions:
             if condition.kind == 'window' and condition.group not in groups:
@@ -316,12 +330,32 @@ class Condition(sequence_ordered(), ModelSQL, ModelView):
 
     @classmethod
     def on_delete(cls, conditions):
+        """After the deletion: the rules that lost conditions must still be
+        valid (an active rule needs one) and their change is recorded."""
         callbacks = super().on_delete(conditions)
         Rule = Pool().get('zt.rule')
         rule_ids = list({c.rule.id for c in conditions})
-        return callbacks + [lambda: Rule.record_changes(
-                Rule.browse(Rule.search([('id', 'in', rule_ids)])),
-                'write')]
+
+        def check():
+            rules = Rule.search([('id', 'in', rule_ids)])
+            Rule.validate(rules)
+            Rule.record_changes(rules, 'write')
+        return callbacks + [check]
+
+    @classmethod
+    def on_write(cls, conditions, values):
+        "A condition moved to another rule: the rule it left is checked."
+        callbacks = super().on_write(conditions, values)
+        if 'rule' in values:
+            Rule = Pool().get('zt.rule')
+            old = list({c.rule.id for c in conditions})
+
+            def check():
+                rules = Rule.browse(old)
+                Rule.validate(rules)
+                Rule.record_changes(rules, 'write')
+            callbacks.append(check)
+        return callbacks
 
 
 class Action(sequence_ordered(), ModelSQL, ModelView):

@@ -78,6 +78,14 @@ SUBJECT_FIELDS = {
         },
     }
 
+# text fields whose values are a closed list: a condition naming another
+# value would never match (fail open), so it is refused when saved
+CHOICES = {
+    'abc_class': ('A', 'B', 'C'),
+    'direction': ('in', 'out'),
+    'classification': ('dead_stock', 'slow_moving'),
+    }
+
 # subject -> groups of the journal a window may aggregate over
 WINDOW_GROUPS = {
     'issue_request': (),

@@ -164,7 +164,95 @@ class ZtRulesTestCase(ModuleTestCase):
                 Condition.write([Condition(amount.id)], {'value': '1'})
         self.assertEqual(Condition(amount.id).value, '5000')
 
+    @with_transaction()
+    def test_levels_kept_after_rule_change(self):
+        "A rule lowered after submission does not lower a waiting request"
+        pool = Pool()
+        Condition = pool.get('zt.rule.condition')
+        Rule = pool.get('zt.rule')
+        w = self.world()
+        request = w.submit(w.create_request([(w.mat_a, 1)]))   # class A
+        self.assertEqual(request.approval_levels, ('manager', 'finance'))
+        amount, klass = seed_rule('rule_over_limit').conditions
+        with acting(w.rule_admin):
+            Condition.write([Condition(klass.id)], {'value': 'B'})
+        request = w.decide(request, w.manager)
+        self.assertEqual(request.state, 'waiting')   # finance still needed
+        # deactivating the rule does not help either
+        Rule.write([seed_rule('rule_over_limit')], {'active': False})
+        self.assertEqual(
+            Pool().get('zt.issue.request')(request.id).approval_levels,
+            ('manager', 'finance'))
+        # a new request follows the rule as it is now
+        new = w.submit(w.create_request([(w.mat_a, 1)]))
+        self.assertEqual(new.approval_levels, ('manager',))
+
+    @with_transaction()
+    def test_levels_not_written_from_outside(self):
+        "The levels the rules required are not written over RPC"
+        from trytond.modules.zt_inventory.exceptions import (
+            WorkflowFieldError)
+        Request = Pool().get('zt.issue.request')
+        w = self.world()
+        request = w.submit(w.create_request([(w.mat_a, 1)]))
+        with acting(w.requester):
+            with self.assertRaises(WorkflowFieldError), savepoint():
+                Request.write([Request(request.id)], {'zt_rule_levels': []})
+        self.assertEqual(Request(request.id).zt_rule_levels, ('finance',))
+
+    @with_transaction()
+    def test_excess_reason_frozen(self):
+        "The reason beyond the BOM does not change after submission"
+        from ..exceptions import ExcessReasonStateError
+        pool = Pool()
+        Line = pool.get('zt.issue.request.line')
+        w = self.world()
+        request = w.create_request([(w.mat_b, 101)])
+        Line.write(list(request.lines), {'excess_reason': "Scrap"})
+        request = w.submit(request)
+        with acting(w.requester):
+            with self.assertRaises(ExcessReasonStateError), savepoint():
+                Line.write([Line(request.lines[0].id)],
+                    {'excess_reason': None})
+        self.assertEqual(Line(request.lines[0].id).excess_reason, "Scrap")
+
+    @with_transaction()
+    def test_line_change_checks_bom(self):
+        "A submitted line raised beyond the BOM needs a reason too"
+        pool = Pool()
+        Line = pool.get('zt.issue.request.line')
+        w = self.world()
+        request = w.submit(w.create_request([(w.mat_b, 50)]))
+        with acting(w.requester):
+            with self.assertRaises(BOMExcessReasonError), savepoint():
+                Line.write([Line(request.lines[0].id)], {'quantity': 500})
+        self.assertEqual(Line(request.lines[0].id).quantity, 50)
+
     # --- validation -----------------------------------------------------
+
+    @with_transaction()
+    def test_closed_list_of_values(self):
+        "A class that does not exist ('a') is refused: it would never match"
+        Condition = Pool().get('zt.rule.condition')
+        self.world()
+        _, klass = seed_rule('rule_over_limit').conditions
+        with self.assertRaises(RuleValidationError) as cm, savepoint():
+            Condition.write([klass], {'value': 'a'})
+        self.assertIn('A, B, C', str(cm.exception))
+
+    @with_transaction()
+    def test_last_condition_not_deleted(self):
+        "Deleting or moving an active rule's last condition is refused"
+        pool = Pool()
+        Condition = pool.get('zt.rule.condition')
+        self.world()
+        condition, = seed_rule('rule_bom_excess').conditions
+        with self.assertRaises(RuleValidationError), savepoint():
+            Condition.delete([condition])
+        with self.assertRaises(RuleValidationError), savepoint():
+            Condition.write([condition], {
+                    'rule': seed_rule('rule_over_limit').id})
+        self.assertEqual(len(seed_rule('rule_bom_excess').conditions), 1)
 
     @with_transaction()
     def test_bad_condition_value(self):
@@ -661,6 +749,12 @@ class ZtRulesTestCase(ModuleTestCase):
             with self.assertRaises(UserError), savepoint():
                 Alert.write([Alert(alert.id)], {'state': 'closed'})
             Alert.acknowledge([Alert(alert.id)])
+        # the department manager reads every alert but acts on theirs only
+        from ..exceptions import AlertActorError
+        with acting(w.manager):
+            self.assertEqual(Alert.search([]), [alert])
+            with self.assertRaises(AlertActorError), savepoint():
+                Alert.close([Alert(alert.id)])
         alert = Alert(alert.id)
         self.assertEqual(alert.state, 'acknowledged')
         self.assertEqual(alert.acknowledged_by, w.supervisor)
