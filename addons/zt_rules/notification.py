@@ -95,6 +95,29 @@ class Channel(DeactivableMixin, ModelSQL, ModelView):
                 if f not in {'url_sealed', 'secret_sealed'}]
         return super().read(ids, fields_names)
 
+    @classmethod
+    def on_modification(cls, mode, channels, field_names=None):
+        """Append a ledger entry 'zt.notification.channel.<mode>' per
+        channel: name, type, address without credentials, whether a secret
+        is set, active (redirecting a rule's notifications is traced)."""
+        pool = Pool()
+        Entry = pool.get('zt.ledger.entry')
+        super().on_modification(mode, channels, field_names=field_names)
+        Entry.append([{
+                    'company': c.company,
+                    'warehouse': None,
+                    'event': 'zt.notification.channel.%s' % mode,
+                    'record': c,
+                    'payload': {
+                        'name': c.name,
+                        'type': c.type,
+                        'address': c.url_hint,
+                        'secret_set': bool(c.secret_sealed),
+                        'active': c.active,
+                        'fields': sorted(field_names or []),
+                        },
+                    } for c in channels])
+
     def get_masked(self, name):
         return '***' if getattr(self, '%s_sealed' % name) else None
 

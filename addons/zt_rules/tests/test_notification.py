@@ -197,6 +197,13 @@ class NotificationTestCase(RulesDBTestCase):
         self.assertNotIn(TOKEN, stored)
         self.assertNotIn(SECRET, stored)
         self.assertIn('access_token=***', stored)
+        # the channel's creation is traced, without its credentials
+        Entry = pool.get('zt.ledger.entry')
+        entries = Entry.search([('model', '=', 'zt.notification.channel'),
+                ('record', '=', channel.id)])
+        self.assertTrue(entries)
+        self.assertTrue(all(TOKEN not in e.payload and SECRET not in
+                e.payload for e in entries))
         # nobody reads them back, not even a rule manager
         with acting(w.rule_admin):
             row, = Channel.read([channel.id], ['url', 'secret'])
