@@ -335,31 +335,39 @@ def _answer(answer):
 
 
 def redact_url(url):
-    """Return ``url`` without its user information and fragment, the values
-    of its query parameters SENSITIVE_PARAMETERS (any case) replaced by
-    ``***``.  Credentials in the path are not recognised."""
+    """Return ``url`` without its user information and fragment, the value
+    of every query parameter replaced by ``***`` (a credential may hide
+    under any name: client_secret, api-key...).  Credentials in the path
+    are not recognised."""
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition('@')[2]
     query = '&'.join(_mask_parameter(p) for p in parts.query.split('&'))
     return urlunsplit((parts.scheme, netloc, parts.path, query, ''))
 
 
+def _sensitive(name):
+    name = name.lower()
+    return name in SENSITIVE_PARAMETERS or any(word in name for word in (
+            'secret', 'token', 'key', 'sig', 'pass', 'auth'))
+
+
 def _mask_parameter(parameter):
     name, equal, _ = parameter.partition('=')
-    if equal and unquote_plus(name).lower() in SENSITIVE_PARAMETERS:
+    if equal:
         return name + '=' + MASK
     return parameter
 
 
 def url_secrets(url):
-    """Return the credentials (list of str) in ``url``: the values of the
-    query parameters SENSITIVE_PARAMETERS, user name and password; raw and
-    decoded."""
+    """Return the credentials (list of str) in ``url`` (to mask in texts):
+    the values of its query parameters whose name is or contains a
+    credential word (SENSITIVE_PARAMETERS, secret, token, key, sig, pass,
+    auth), user name and password; raw and decoded."""
     parts = urlsplit(url)
     values = [parts.username, parts.password]
     for parameter in parts.query.split('&'):
         name, equal, value = parameter.partition('=')
-        if equal and unquote_plus(name).lower() in SENSITIVE_PARAMETERS:
+        if equal and _sensitive(unquote_plus(name)):
             values += [value, unquote_plus(value)]
     return [v for v in values if v]
 

@@ -191,8 +191,11 @@ class IssueRequestLine(metaclass=PoolMeta):
         submitted and approved: refused once the request left draft."""
         super().check_modification(
             mode, lines, values=values, external=external)
-        if mode == 'write' and 'excess_reason' in (values or {}):
+        if (mode == 'write' and 'excess_reason' in (values or {})
+                or mode == 'create'):
             for line in lines:
+                if mode == 'create' and not line.excess_reason:
+                    continue
                 if line.request.state != 'draft':
                     raise ExcessReasonStateError(gettext(
                             'zt_rules.msg_excess_reason_state',

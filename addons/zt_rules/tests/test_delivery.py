@@ -512,7 +512,12 @@ class RedactTestCase(unittest.TestCase):
                 'https://user:pw@oapi.dingtalk.com/robot/send'
                 '?access_token=abc&timestamp=1&sign=x%2By&lang=zh#frag'),
             'https://oapi.dingtalk.com/robot/send'
-            '?access_token=***&timestamp=***&sign=***&lang=zh')
+            '?access_token=***&timestamp=***&sign=***&lang=***')
+        # any name may hold a credential
+        self.assertEqual(
+            delivery.redact_url('https://hook.example/h?client_secret=C'
+                '&api-key=A'),
+            'https://hook.example/h?client_secret=***&api-key=***')
         self.assertEqual(
             delivery.redact_url(
                 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?KEY=k'

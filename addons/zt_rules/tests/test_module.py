@@ -214,6 +214,12 @@ class ZtRulesTestCase(ModuleTestCase):
             with self.assertRaises(ExcessReasonStateError), savepoint():
                 Line.write([Line(request.lines[0].id)],
                     {'excess_reason': None})
+        # nor by a new line carrying a reason
+        with acting(w.requester):
+            with self.assertRaises(ExcessReasonStateError), savepoint():
+                Line.create([{'request': request.id, 'product': w.mat_c.id,
+                            'quantity': 1, 'unit': w.unit.id,
+                            'excess_reason': "Another"}])
         self.assertEqual(Line(request.lines[0].id).excess_reason, "Scrap")
 
     @with_transaction()
