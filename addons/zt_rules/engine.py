@@ -33,15 +33,16 @@ class Rule(metaclass=PoolMeta):
             }[self.subject]
         subjects = [builder(r) for r in records]
         if self.subject == 'stock_move':
-            subjects = [s._replace(key=self.move_key(s)) for s in subjects]
+            keys = evaluate.window_keys(self.specs())
+            subjects = [s._replace(key=self.move_key(s, keys))
+                for s in subjects]
         return subjects
 
-    def move_key(self, subject):
+    def move_key(self, subject, keys):
         """Return the alert key of a stock move subject: the anchor of the
-        rule's first window ('product:12@3': moves of product 12 in
-        warehouse 3), so that later moves join the open alert; the move
-        itself without a window."""
-        keys = evaluate.window_keys(self.specs())
+        rule's first window of ``keys`` (evaluate.window_keys; 'product:12@3':
+        moves of product 12 in warehouse 3), so that later moves join the
+        open alert; the move itself without a window."""
         if keys and subject.warehouse:
             group = keys[0][1]
             return '%s:%s@%s' % (group, subject.anchors.get(group),
