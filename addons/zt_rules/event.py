@@ -94,21 +94,31 @@ class Event(ModelSQL, ModelView):
     @classmethod
     def claim(cls, events):
         """Mark ``events`` done if still pending and return those this
-        caller claimed: a conditional UPDATE per event, so two workers never
-        process one event both."""
+        caller claimed: a conditional UPDATE (one per slice with RETURNING,
+        else one per event), so two workers never process one event both."""
+        transaction = Transaction()
         table = cls.__table__()
-        cursor = Transaction().connection.cursor()
+        cursor = transaction.connection.cursor()
         now = utc_now()
-        claimed = []
-        for event in events:
-            cursor.execute(*table.update(
-                    [table.state, table.processed_at], ['done', now],
-                    where=(table.id == event.id)
-                    & (table.state == 'pending')))
-            if cursor.rowcount == 1:
-                claimed.append(event)
-        Transaction().cache.clear()
-        return claimed
+        claimed = set()
+        if transaction.database.has_returning():
+            for sub_events in grouped_slice(events):
+                cursor.execute(*table.update(
+                        [table.state, table.processed_at], ['done', now],
+                        where=reduce_ids(table.id, [e.id for e in sub_events])
+                        & (table.state == 'pending'),
+                        returning=[table.id]))
+                claimed.update(r[0] for r in cursor)
+        else:
+            for event in events:
+                cursor.execute(*table.update(
+                        [table.state, table.processed_at], ['done', now],
+                        where=(table.id == event.id)
+                        & (table.state == 'pending')))
+                if cursor.rowcount == 1:
+                    claimed.add(event.id)
+        transaction.cache.clear()
+        return [e for e in events if e.id in claimed]
 
     @classmethod
     def process(cls, events=None, rule=None):
