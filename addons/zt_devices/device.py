@@ -1,0 +1,357 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The device registry: scanners, PDAs, RFID readers and label printers.
+
+A device is registered by a device administrator, enrolled by the bridge
+that holds its Ed25519 key (a one-time enrolment code, shown once, binds the
+public key), active while its scans are accepted, and revoked at once when
+lost: its next scan is refused and recorded."""
+import base64
+import datetime as dt
+import hashlib
+import secrets
+
+from trytond.i18n import gettext
+from trytond.model import (
+    DeactivableMixin, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.pool import Pool
+from trytond.pyson import Eval
+from trytond.rpc import RPC
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from trytond.modules.zt_inventory.company import in_group
+from trytond.modules.zt_inventory.refusal import recorded, refused
+
+from . import profile as profiles
+from .exceptions import DeviceAccessError, DeviceError, ProfileError
+
+# An enrolment code is valid this long after it was shown.
+ENROLMENT_VALIDITY = dt.timedelta(hours=24)
+# Crockford's base 32 without I, L, O, U: easy to read aloud and type.
+_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+
+def new_enrolment_code():
+    "Return a one-time enrolment code (str, 4 groups of 4, 80 bits)."
+    raw = ''.join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return '-'.join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def hash_enrolment_code(code):
+    "Return the SHA-256 hex digest of ``code`` normalised (upper, no dash)."
+    normal = (code or '').upper().replace('-', '').replace(' ', '')
+    return hashlib.sha256(normal.encode('ascii', 'replace')).hexdigest()
+
+
+def utc_now():
+    "Now, UTC, naive (as Tryton stores datetimes)."
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
+    "Device"
+    __name__ = 'zt.device'
+    __string__ = "Device"
+    _states = {'readonly': Eval('state') == 'revoked'}
+
+    name = fields.Char("Name", required=True, states=_states)
+    code = fields.Char("Code", required=True, strip=True,
+        states={'readonly': Eval('state') != 'registered'},
+        help="The device's identifier in its signed scan events.")
+    kind = fields.Selection([
+            ('scanner', "Scanner"),
+            ('pda', "PDA"),
+            ('rfid', "RFID Reader"),
+            ('printer', "Label Printer"),
+            ], "Kind", required=True, states=_states)
+    company = fields.Many2One('company.company', "Company", required=True,
+        states={'readonly': Eval('state') != 'registered'})
+    warehouse = fields.Many2One('stock.location', "Warehouse", required=True,
+        domain=[('type', '=', 'warehouse')],
+        states={'readonly': Eval('state') != 'registered'})
+    state = fields.Selection([
+            ('registered', "Registered"),
+            ('active', "Active"),
+            ('revoked', "Revoked"),
+            ], "State", readonly=True, required=True, sort=False)
+    # The scanner profile (see profile.Profile)
+    terminator = fields.Char("Terminator", required=True, states=_states,
+        help="'any': CR, LF, CRLF and TAB each end one scan; otherwise the "
+        "bytes that end a scan, with escapes such as \\x04.")
+    gs_substitute = fields.Char("GS Substitute", states=_states,
+        help="What the scanner sends instead of the GS (FNC1) separator, "
+        "e.g. | ; empty when it sends GS itself.")
+    prefix = fields.Char("Prefix", states=_states,
+        help="Bytes the scanner puts before each code, stripped.")
+    suffix = fields.Char("Suffix", states=_states,
+        help="Bytes the scanner puts after each code, stripped.")
+    symbology_ids = fields.Selection([
+            ('required', "Required"),
+            ('optional', "Optional"),
+            ('none', "None"),
+            ], "Symbology Identifiers", required=True, states=_states,
+        help="Whether the scanner sends AIM symbology identifiers "
+        "(]C1, ]d2, ]E0...).")
+    debounce = fields.Float("Debounce", required=True, digits=(16, 3),
+        states=_states,
+        help="In seconds: the same code from this device within it is one "
+        "scan.")
+    timeout = fields.Float("Inter-character Timeout", required=True,
+        digits=(16, 3), states=_states,
+        help="In seconds: a partial code older than this is discarded.")
+    max_age = fields.Integer("Maximum Age", required=True, states=_states,
+        help="In seconds: a signed scan older than this when it reaches the "
+        "server is refused as stale (queued scans included).")
+    public_key = fields.Char("Public Key", readonly=True,
+        help="Ed25519, base64 of the 32 raw bytes; set by enrolment.")
+    enrolment_hash = fields.Char("Enrolment Code Hash", readonly=True)
+    enrolment_expires = fields.DateTime("Enrolment Code Expires",
+        readonly=True)
+    last_counter = fields.Integer("Last Counter", readonly=True,
+        help="The counter of the last accepted signed scan.")
+    last_seen = fields.DateTime("Last Seen", readonly=True)
+    enrolled_at = fields.DateTime("Enrolled At", readonly=True)
+    revoked_at = fields.DateTime("Revoked At", readonly=True)
+    revoked_by = fields.Many2One('res.user', "Revoked By", readonly=True)
+
+    del _states
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_constraints += [
+            ('code_unique', Unique(t, t.code),
+                'zt_devices.msg_device_code_unique'),
+            ]
+        cls._transitions |= {
+            ('registered', 'active'),
+            ('active', 'revoked'),
+            ('registered', 'revoked'),
+            }
+        cls._buttons.update({
+                'enrolment': {
+                    'invisible': Eval('state') != 'registered',
+                    'icon': 'tryton-launch',
+                    'depends': ['state'],
+                    },
+                'revoke': {
+                    'invisible': Eval('state') == 'revoked',
+                    'icon': 'tryton-cancel',
+                    'depends': ['state'],
+                    },
+                })
+        cls.__rpc__.update({
+                'enrol': RPC(readonly=False),
+                })
+
+    @staticmethod
+    def default_state():
+        return 'registered'
+
+    @staticmethod
+    def default_kind():
+        return 'scanner'
+
+    @staticmethod
+    def default_company():
+        return Transaction().context.get('company')
+
+    @staticmethod
+    def default_terminator():
+        return 'any'
+
+    @staticmethod
+    def default_symbology_ids():
+        return 'optional'
+
+    @staticmethod
+    def default_debounce():
+        return profiles.PROFILES['default'].debounce
+
+    @staticmethod
+    def default_timeout():
+        return profiles.PROFILES['default'].timeout
+
+    @staticmethod
+    def default_max_age():
+        return 24 * 60 * 60
+
+    @staticmethod
+    def default_last_counter():
+        return 0
+
+    @classmethod
+    def validate_fields(cls, devices, field_names):
+        super().validate_fields(devices, field_names)
+        for device in devices:
+            try:
+                device.get_profile()
+            except ValueError as exception:
+                raise ProfileError(gettext(
+                        'zt_devices.msg_device_profile_invalid',
+                        device=device.rec_name, error=str(exception)))
+            if device.debounce < 0 or device.timeout <= 0 \
+                    or device.max_age <= 0:
+                raise ProfileError(gettext(
+                        'zt_devices.msg_device_profile_times',
+                        device=device.rec_name))
+
+    def get_profile(self):
+        """Return the device's :class:`profile.Profile`; raises ValueError
+        for a value the parser cannot use (bad escape, empty terminator)."""
+        return profiles.profile_from_dict({
+                'name': self.code,
+                'terminator': self.terminator or 'any',
+                'gs_substitute': self.gs_substitute or None,
+                'prefix': self.prefix or '',
+                'suffix': self.suffix or '',
+                'symbology_ids': self.symbology_ids,
+                'debounce': self.debounce,
+                'timeout': self.timeout,
+                })
+
+    @classmethod
+    @ModelView.button_action('zt_devices.wizard_device_enrolment')
+    def enrolment(cls, devices):
+        pass
+
+    @classmethod
+    def new_enrolment(cls, device):
+        """Return a new one-time enrolment code (str) for ``device``; only
+        its SHA-256 hash is stored, valid ENROLMENT_VALIDITY."""
+        if device.state != 'registered':
+            raise DeviceError(gettext(
+                    'zt_devices.msg_device_not_registered',
+                    device=device.rec_name))
+        code = new_enrolment_code()
+        cls.write([device], {
+                'enrolment_hash': hash_enrolment_code(code),
+                'enrolment_expires': utc_now() + ENROLMENT_VALIDITY,
+                })
+        return code
+
+    @classmethod
+    @recorded
+    def enrol(cls, code, public_key):
+        """Bind ``public_key`` (str, base64 of a 32-byte Ed25519 key) to the
+        registered device whose unexpired enrolment ``code`` (str) it is;
+        the device becomes active and the code cannot be used again.
+
+        Called over RPC by the device bridge (group Device Bridge).  Returns
+        the device's code (str).  Raises :class:`DeviceAccessError` outside
+        the group and :class:`DeviceError` for an unknown or expired code or
+        a malformed key; every refusal is recorded."""
+        if not in_group('zt_devices.group_device_bridge'):
+            raise refused(DeviceAccessError(gettext(
+                        'zt_devices.msg_device_bridge_group')), [],
+                model=cls.__name__)
+        try:
+            key = base64.b64decode(public_key or '', validate=True)
+        except ValueError:
+            key = b''
+        if len(key) != 32:
+            raise refused(DeviceError(gettext(
+                        'zt_devices.msg_device_public_key')), [],
+                model=cls.__name__)
+        with without_check_access():
+            devices = cls.search([
+                    ('enrolment_hash', '=', hash_enrolment_code(code)),
+                    ('state', '=', 'registered'),
+                    ])
+            if not devices or devices[0].enrolment_expires < utc_now():
+                raise refused(DeviceError(gettext(
+                            'zt_devices.msg_device_enrolment_code')),
+                    devices, model=cls.__name__)
+            device, = devices
+            now = utc_now()
+            cls.write([device], {
+                    'public_key': base64.b64encode(key).decode('ascii'),
+                    'enrolment_hash': None,
+                    'enrolment_expires': None,
+                    'enrolled_at': now,
+                    })
+            cls.activate([device])
+            cls._ledger(device, 'enrolled')
+        return device.code
+
+    @classmethod
+    @Workflow.transition('active')
+    def activate(cls, devices):
+        pass
+
+    @classmethod
+    @ModelView.button
+    @Workflow.transition('revoked')
+    def revoke(cls, devices):
+        "Revoke ``devices``: their next scans are refused and recorded."
+        cls.write(devices, {
+                'revoked_at': utc_now(),
+                'revoked_by': Transaction().user,
+                'enrolment_hash': None,
+                'enrolment_expires': None,
+                })
+        for device in devices:
+            cls._ledger(device, 'revoked')
+
+    @classmethod
+    def _ledger(cls, device, event):
+        "Append the ledger entry 'zt.device.<event>' for ``device``."
+        Entry = Pool().get('zt.ledger.entry')
+        Entry.append([{
+                    'company': device.company,
+                    'warehouse': device.warehouse,
+                    'event': 'zt.device.%s' % event,
+                    'record': device,
+                    'payload': {
+                        'code': device.code,
+                        'kind': device.kind,
+                        'public_key': device.public_key,
+                        },
+                    }])
+
+    @classmethod
+    def copy(cls, devices, default=None):
+        default = default.copy() if default is not None else {}
+        for name in ['public_key', 'enrolment_hash', 'enrolment_expires',
+                'last_counter', 'last_seen', 'enrolled_at', 'revoked_at',
+                'revoked_by', 'state']:
+            default.setdefault(name, None)
+        default.setdefault('code', None)
+        return super().copy(devices, default=default)
+
+
+class DeviceEnrolmentShow(ModelView):
+    "Device Enrolment"
+    __name__ = 'zt.device.enrolment.show'
+    __string__ = "Device Enrolment"
+    device = fields.Many2One('zt.device', "Device", readonly=True)
+    code = fields.Char("Enrolment Code", readonly=True,
+        help="Shown once: enter it in the device bridge "
+        "(ztinv bridge enrol) within 24 hours.")
+    expires = fields.DateTime("Expires", readonly=True)
+
+
+class DeviceEnrolment(Wizard):
+    "Device Enrolment"
+    __name__ = 'zt.device.enrolment'
+    start = StateTransition()
+    show = StateView('zt.device.enrolment.show',
+        'zt_devices.device_enrolment_show_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
+
+    def transition_start(self):
+        return 'show'
+
+    def default_show(self, fields):
+        Device = Pool().get('zt.device')
+        device = self.record
+        code = Device.new_enrolment(device)
+        device = Device(device.id)
+        return {
+            'device': device.id,
+            'code': code,
+            'expires': device.enrolment_expires,
+            }

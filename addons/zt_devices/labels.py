@@ -1,0 +1,582 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Barcode labels: GS1-128 and EAN-13 as PNG, PDF and Zebra ZPL II.
+
+The printed code always equals the stored code.  Nothing here computes a
+check digit to put it in place of the given one: a code whose check digit
+is wrong is refused with ValueError (python-barcode's EAN13 silently
+replaces a wrong 13th digit, see python-barcode#49; we verify before we
+call it and pass the 13 digits unchanged).
+
+A label is a dict:
+    {'kind': 'gs1-128', 'ais': [(ai, value), ...], 'lines': [str, ...]}
+    {'kind': 'ean-13', 'code': '13 digits', 'lines': [str, ...]}
+'lines' is optional; its texts may be Chinese.
+
+Sources: GS1 General Specifications (Gen Spec): 4.15 (human
+readable interpretation), 5.4 (GS1-128), 7.8.5 (predefined length AIs),
+7.9.1 (check digit), 7.11 (character set 82), 7.12 (dates); Zebra ZPL II
+Programming Guide (^BC, ^BE, ^BY, ^CI, ^FH).
+"""
+import datetime
+import io
+import os
+import re
+
+from biip import ParseError
+from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+
+__all__ = [
+    'check_digit_ok', 'element_string', 'encoded', 'label_code',
+    'human_readable', 'label_png', 'labels_pdf', 'label_zpl',
+    'zpl_code128', 'zpl_escape', 'find_cjk_font', 'CJK_FONTS', 'MIN_X_MM',
+    ]
+
+GS = '\x1d'
+
+# Gen Spec 7.8.5, Figure 7.8.5-2: element strings whose first two digits
+# are these have a predefined length (AI digits included): no FNC1
+# separator follows them.  03, 04, 18, 19 are reserved there.
+PREDEFINED_LENGTH = {
+    '00': 20, '01': 16, '02': 16, '03': 16, '04': 18,
+    '11': 8, '12': 8, '13': 8, '14': 8, '15': 8, '16': 8, '17': 8,
+    '18': 8, '19': 8, '20': 4,
+    '31': 10, '32': 10, '33': 10, '34': 10, '35': 10, '36': 10,
+    '41': 16,
+    }
+
+# AIs whose data is a GS1 key ending with a check digit (Gen Spec 7.9.1):
+# SSCC, GTIN, GLN.
+CHECK_DIGIT_AIS = {'00', '01', '02'} | {'41%d' % i for i in range(8)}
+DATE_AIS = {'11', '12', '13', '15', '16', '17'}
+# Batch/lot and serial number: X..20 of character set 82.
+TEXT_AIS = {'10', '21'}
+
+# Gen Spec 7.11, Figure 7.11-1: GS1 AI encodable character set 82.
+CHARSET_82 = frozenset(
+    '!"%&\'()*+,-./0123456789:;<=>?'
+    'ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz')
+
+# Gen Spec 5.4.1: at most 48 data characters in one GS1-128 symbol
+# (AIs, data and FNC1 separators; not the leading FNC1).
+GS1_128_MAX = 48
+
+# Smallest X dimension (narrowest bar, mm) we print.  Gen Spec 5.12.3's
+# symbol specification tables ask 0.25 mm or more for most GS1-128 uses;
+# small labels read by imagers go below that; under this floor we refuse
+# rather than print a symbol that scans badly.
+MIN_X_MM = 0.15
+
+# Candidate TrueType CJK fonts (reportlab reads TrueType outlines only,
+# not the CFF-based Noto CJK OpenType fonts).
+CJK_FONTS = (
+    '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc',
+    '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
+    '/usr/share/fonts/truetype/arphic/uming.ttc',
+    '/usr/share/fonts/truetype/arphic/ukai.ttc',
+    '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf',
+    )
+
+
+def check_digit_ok(digits):
+    """Tell whether the last digit of `digits` is its GS1 check digit.
+
+    digits: str of 8 to 18 decimal digits (GTIN-8/12/13/14, GLN, SSCC).
+    Gen Spec 7.9.1: from the right, excluding the check digit, weights
+    3, 1, 3, ...; the check digit brings the sum to a multiple of 10.
+    Only verifies; never computes a digit to replace the given one.
+    """
+    if not digits.isascii() or not digits.isdigit() or len(digits) < 2:
+        return False
+    total = sum(int(d) * (3 if i % 2 == 0 else 1)
+        for i, d in enumerate(reversed(digits[:-1])))
+    return (10 - total % 10) % 10 == int(digits[-1])
+
+
+def _check_date(ai, value):
+    "Refuse a YYMMDD value that is no date (Gen Spec 7.12; DD 00 allowed)."
+    if not re.fullmatch(r'\d{6}', value):
+        raise ValueError('AI (%s): date %r is not 6 digits YYMMDD'
+            % (ai, value))
+    year, month, day = (int(value[i:i + 2]) for i in (0, 2, 4))
+    if not 1 <= month <= 12:
+        raise ValueError('AI (%s): date %r has month %02d, not 01-12'
+            % (ai, value, month))
+    if day:
+        try:
+            datetime.date(2000 + year, month, day)
+        except ValueError:
+            raise ValueError('AI (%s): date %r has day %02d, not a day '
+                'of that month' % (ai, value, day)) from None
+
+
+def _check_text(ai, value):
+    "Refuse a lot/serial that is empty, too long or outside charset 82."
+    if not 1 <= len(value) <= 20:
+        raise ValueError('AI (%s): %r has %d characters, allowed 1 to 20'
+            % (ai, value, len(value)))
+    for pos, char in enumerate(value):
+        if char not in CHARSET_82:
+            raise ValueError('AI (%s): character %r at position %d of %r '
+                'is not in the GS1 character set 82 (Gen Spec 7.11)'
+                % (ai, char, pos + 1, value))
+
+
+def _check_ai(ai, value):
+    """Validate one (ai, value) pair and return the biip AI definition.
+
+    Raises ValueError naming the AI and the bad part.
+    """
+    if not isinstance(ai, str) or not isinstance(value, str):
+        raise ValueError('AI and value must be str, got %r, %r'
+            % (ai, value))
+    try:
+        definition = GS1ApplicationIdentifier.extract(ai)
+    except ParseError:
+        definition = None
+    if definition is None or definition.ai != ai:
+        raise ValueError('unknown GS1 Application Identifier %r' % ai)
+    if ai in TEXT_AIS:
+        _check_text(ai, value)
+    if ai in DATE_AIS:
+        _check_date(ai, value)
+    if not re.fullmatch(definition.pattern.strip('^$'), ai + value):
+        raise ValueError('AI (%s) %s: %r does not match the format %s'
+            % (ai, definition.data_title, value, definition.format))
+    if ai in CHECK_DIGIT_AIS and not check_digit_ok(value):
+        raise ValueError('AI (%s) %s: %r has a wrong check digit (Gen Spec '
+            '7.9.1); it is refused, never corrected'
+            % (ai, definition.data_title, value))
+    return definition
+
+
+def _check_ais(ais):
+    "Validate a list of (ai, value); return it as a list of str pairs."
+    if not ais:
+        raise ValueError('a GS1-128 label needs at least one AI')
+    pairs, seen = [], set()
+    for item in ais:
+        if len(item) != 2:
+            raise ValueError('AI entry %r is not an (ai, value) pair'
+                % (item,))
+        ai, value = item
+        _check_ai(ai, value)
+        if ai in seen:
+            raise ValueError('AI (%s) appears twice' % ai)
+        seen.add(ai)
+        pairs.append((ai, value))
+    return pairs
+
+
+def element_string(ais):
+    """Return the human readable element string "(01)...(17)...(10)...".
+
+    ais: list of (ai, value) str pairs, in the order they are encoded.
+    Gen Spec 4.15: each AI in parentheses, followed by its data.
+    Raises ValueError on an unknown AI, a bad value or a wrong check digit.
+    """
+    return ''.join('(%s)%s' % p for p in _check_ais(ais))
+
+
+def encoded(ais):
+    """Return the GS1-128 data: AIs and values with FNC1 separators as GS.
+
+    ais: list of (ai, value) str pairs.  A GS (0x1D), which the symbol
+    carries as FNC1, follows each element string that is not of
+    predefined length (Gen Spec 7.8.5) and is not the last one.  This is
+    the 'code' a scanner sends (without the symbology identifier ]C1).
+    Raises ValueError as element_string() and when the data exceeds the
+    48 characters of Gen Spec 5.4.1.
+    """
+    pairs = _check_ais(ais)
+    parts = []
+    for i, (ai, value) in enumerate(pairs):
+        parts.append(ai + value)
+        if ai[:2] not in PREDEFINED_LENGTH and i < len(pairs) - 1:
+            parts.append(GS)
+    data = ''.join(parts)
+    if len(data) > GS1_128_MAX:
+        raise ValueError('GS1-128 data has %d characters, at most %d '
+            '(Gen Spec 5.4.1)' % (len(data), GS1_128_MAX))
+    return data
+
+
+def _check_ean13(code):
+    "Refuse an EAN-13 code that is not 13 digits with a right check digit."
+    if not isinstance(code, str) or not re.fullmatch(r'[0-9]{13}', code):
+        raise ValueError('EAN-13 code must be 13 digits, got %r' % (code,))
+    if not check_digit_ok(code):
+        raise ValueError('EAN-13 code %r has a wrong check digit (Gen Spec '
+            '7.9.1); it is refused, never corrected' % code)
+    return code
+
+
+def _check_lines(label):
+    lines = label.get('lines') or []
+    if isinstance(lines, str) or not all(isinstance(t, str) for t in lines):
+        raise ValueError("label 'lines' must be a list of str")
+    for text in lines:
+        if any(ord(c) < 32 or ord(c) == 127 for c in text):
+            raise ValueError('label line %r has a control character'
+                % text)
+    return list(lines)
+
+
+def label_code(label):
+    """Return the stored code of a label, as a scanner reads it back.
+
+    label: dict, see the module docstring.  EAN-13: the 13 digits;
+    GS1-128: encoded(label['ais']) (GS between fields).
+    Raises ValueError on a bad label.
+    """
+    kind = label.get('kind')
+    if kind == 'ean-13':
+        return _check_ean13(label.get('code'))
+    elif kind == 'gs1-128':
+        return encoded(label.get('ais') or [])
+    raise ValueError("label kind must be 'gs1-128' or 'ean-13', got %r"
+        % (kind,))
+
+
+def human_readable(label):
+    "Return the text printed under the bars (Gen Spec 4.15)."
+    if label.get('kind') == 'gs1-128':
+        return element_string(label['ais'])
+    return label_code(label)
+
+
+def _module_px(label, dpi):
+    "Return the X dimension in whole pixels (EAN-13 0.33 mm, else 0.25)."
+    x_mm = 0.33 if label['kind'] == 'ean-13' else 0.25
+    return max(1, round(x_mm * dpi / 25.4))
+
+
+def label_png(label, dpi=300):
+    """Return the label's barcode as PNG bytes (bars only, no text).
+
+    label: dict (module docstring); dpi: int pixels per inch.  The X
+    dimension is a whole number of pixels near 0.33 mm (EAN-13) or 0.25 mm
+    (GS1-128), bars 10 mm high, quiet zones of 10 modules.
+    Uses python-barcode's ImageWriter (Pillow).  The code is verified
+    first and python-barcode is given the 13 digits with no_checksum so
+    that it cannot substitute its own check digit.
+    Raises ValueError on a bad label or wrong check digit.
+    """
+    from barcode import EAN13, Gs1_128
+    from barcode.writer import ImageWriter
+
+    code = label_code(label)
+    module_mm = _module_px(label, dpi) * 25.4 / dpi
+    options = {
+        'module_width': module_mm, 'module_height': 10.0,
+        'quiet_zone': 10 * module_mm, 'write_text': False,
+        'margin_top': 0, 'margin_bottom': 0,
+        }
+    writer = ImageWriter(format='PNG', mode='L', dpi=dpi)
+    if label['kind'] == 'ean-13':
+        symbol = EAN13(code, writer=writer, no_checksum=True)
+        printed = symbol.get_fullcode()
+    else:
+        symbol = Gs1_128(code.replace(GS, Gs1_128.FNC1_CHAR), writer=writer)
+        printed = symbol.get_fullcode().replace(Gs1_128.FNC1_CHAR, GS)
+    if printed != code:
+        raise ValueError('python-barcode would print %r instead of %r'
+            % (printed, code))
+    image = symbol.render(options)
+    out = io.BytesIO()
+    image.save(out, format='PNG', dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def find_cjk_font(candidates=CJK_FONTS):
+    """Return the path of an installed TrueType CJK font, or None.
+
+    candidates: paths tried in order (default CJK_FONTS, first
+    /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc of Debian's
+    fonts-wqy-zenhei).
+    """
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def _register_font(path):
+    "Register a TTF/TTC (subfont 0) with reportlab; return its name."
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    name = 'zt-label-' + os.path.basename(path).rsplit('.', 1)[0]
+    if name not in pdfmetrics.getRegisteredFontNames():
+        kwargs = {'subfontIndex': 0} if path.endswith('.ttc') else {}
+        pdfmetrics.registerFont(TTFont(name, path, **kwargs))
+    return name
+
+
+def _text_font(texts, cjk_font):
+    """Return the reportlab font name able to draw every text.
+
+    Helvetica (WinAnsi) when all texts encode in cp1252, otherwise the
+    CJK TrueType font (embedded as a subset), after checking it has a
+    glyph for each character.  Raises ValueError rather than draw boxes.
+    """
+    from reportlab.pdfbase import pdfmetrics
+
+    def latin(text):
+        try:
+            text.encode('cp1252')
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    if all(latin(t) for t in texts):
+        return 'Helvetica'
+    if not cjk_font:
+        raise ValueError('a label line has non-Latin text but no CJK '
+            'TrueType font was found (install fonts-wqy-zenhei)')
+    name = _register_font(cjk_font)
+    glyphs = pdfmetrics.getFont(name).face.charToGlyph
+    for text in texts:
+        for char in text:
+            if ord(char) not in glyphs and char != ' ':
+                raise ValueError('font %s has no glyph for %r in %r'
+                    % (cjk_font, char, text))
+    return name
+
+
+def _fit_size(canvas, text, font, size, width):
+    "Return a font size <= size (>= 4 pt) at which text fits width."
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    while size > 4 and stringWidth(text, font, size) > width:
+        size -= 0.5
+    if stringWidth(text, font, size) > width:
+        raise ValueError('text %r is too long for the label' % text)
+    return size
+
+
+def _draw_label(canvas, label, size, font, margin):
+    "Draw one label on the current page of canvas (units: points)."
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+
+    dpi = 300
+    png = label_png(label, dpi=dpi)
+    image = ImageReader(io.BytesIO(png))
+    px_w, px_h = image.getSize()
+    width, height = size[0] * mm, size[1] * mm
+    room = width - 2 * margin
+    # Never enlarge beyond the native X dimension; shrink to fit.
+    draw_w = min(room, px_w * 72 / dpi)
+    draw_h = min(12 * mm, px_h * 72 / dpi)
+    x_mm = draw_w / px_w * _module_px(label, dpi) * 25.4 / 72
+    if x_mm < MIN_X_MM:
+        raise ValueError('the barcode is too wide for a %s mm label: its '
+            'X dimension would be %.3f mm, below %s mm: use a wider label'
+            % (size[0], x_mm, MIN_X_MM))
+    top = height - margin
+    canvas.drawImage(image, (width - draw_w) / 2, top - draw_h,
+        width=draw_w, height=draw_h)
+    y = top - draw_h
+    texts = [human_readable(label)] + _check_lines(label)
+    for text in texts:
+        fsize = _fit_size(canvas, text, font, 8, room)
+        y -= fsize * 1.25
+        if y < margin:
+            raise ValueError('label lines do not fit a %s x %s mm label'
+                % size)
+        canvas.setFont(font, fsize)
+        canvas.drawCentredString(width / 2, y, text)
+
+
+def labels_pdf(labels, size=(60, 40), cjk_font=None):
+    """Return a PDF (bytes) with one label per page.
+
+    labels: list of label dicts; size: (width_mm, height_mm) of a page.
+    Each page holds the barcode (PNG from label_png at 300 dpi, embedded,
+    scaled down to fit the width), its human readable text under it and
+    the label's lines.  cjk_font: path of a TrueType font (TTC: subfont
+    0) embedded for non-Latin lines; None looks for one with
+    find_cjk_font(); '' means none.
+    Raises ValueError on a bad label, a wrong check digit, non-Latin text
+    without a font having its glyphs, or text that does not fit.
+    """
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen.canvas import Canvas
+
+    if not labels:
+        raise ValueError('no label to print')
+    if cjk_font is None:
+        cjk_font = find_cjk_font()
+    texts = []
+    for label in labels:
+        texts.append(human_readable(label))
+        texts.extend(_check_lines(label))
+    font = _text_font(texts, cjk_font)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(size[0] * mm, size[1] * mm),
+        invariant=1)
+    canvas.setTitle('labels')
+    for label in labels:
+        _draw_label(canvas, label, size, font, 2 * mm)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def zpl_escape(text):
+    """Return text for a ^FD field preceded by ^FH_ (hexadecimal escapes).
+
+    ZPL II ^FH: with '_' as indicator, '_' followed by two hex digits is
+    the byte of that value.  '^' and '~' (format and control command
+    prefixes), '_' itself and DEL are written as _5E, _7E, _5F, _7F.
+    Other characters stay as they are (UTF-8 with ^CI28).
+    """
+    return ''.join('_%02X' % ord(c) if c in '^~_\x7f' else c
+        for c in text)
+
+
+def zpl_code128(data):
+    """Return the ^BC (mode N) field data for GS1-128 data.
+
+    data: encoded() string, GS marking the FNC1 separators.  ZPL II
+    Programming Guide, ^BC, Table "Code 128 Invocation Characters": '>;'
+    starts subset C, '>8' is FNC1 (the first one after the start makes
+    the symbol GS1-128), '>5' switches to subset C, '>6' to subset B, '>0'
+    is '>' in subset B.  Subset C takes digit pairs; an odd digit before
+    a letter or FNC1 goes to subset B (a printer ignores an unpaired
+    digit in subset C).  Returns (field data, number of symbol
+    characters including start and check characters).
+    """
+    out, count, subset, i = ['>;>8'], 2, 'C', 0
+    while i < len(data):
+        run = len(data[i:]) - len(data[i:].lstrip('0123456789'))
+        char = data[i]
+        if char == GS:
+            out.append('>8')
+        elif subset == 'C' and run >= 2:
+            out.append(data[i:i + 2])
+            i += 1
+        elif subset == 'B' and run >= 4 and run % 2 == 0:
+            out.append('>5' + data[i:i + 2])
+            count += 1
+            subset = 'C'
+            i += 1
+        else:
+            if subset == 'C':
+                out.append('>6')
+                count += 1
+                subset = 'B'
+            out.append('>0' if char == '>' else char)
+        count += 1
+        i += 1
+    return ''.join(out), count + 1
+
+
+def _printer_check_digit(first12):
+    """Return the check digit a printer's ^BE computes from 12 digits.
+
+    Only compared with the stored 13th digit, never printed in its place.
+    """
+    total = sum(int(d) * (3 if i % 2 else 1)
+        for i, d in enumerate(first12))
+    return str((10 - total % 10) % 10)
+
+
+def _dots(mm_value, dpi):
+    return round(mm_value * dpi / 25.4)
+
+
+def _zpl_text(x, y, height, width, text, cjk_font):
+    """Return one ^FO ^A ^FB ^FH ^FD text field, centred in width dots.
+
+    ^A0N,h,w: scalable font 0, character width narrowed so that the text
+    fits about (font 0 is proportional: a character is at most about
+    0.6 of w wide); ^A@N,h,w,font: a font stored in the printer (e.g.
+    E:SIMSUN.TTF) for non-ASCII text.  ^FBw,1,0,C: one centred line.
+    """
+    char_w = min(height, int(width / (0.6 * max(1, len(text)))))
+    if text.isascii():
+        font = '^A0N,%d,%d' % (height, char_w)
+    elif cjk_font:
+        char_w = min(height, width // max(1, len(text)))
+        font = '^A@N,%d,%d,%s' % (height, char_w, cjk_font)
+    else:
+        raise ValueError('label line %r has non-ASCII text: pass '
+            'cjk_font, a font stored in the printer (e.g. E:SIMSUN.TTF)'
+            % text)
+    return '^FO%d,%d%s^FB%d,1,0,C^FH_^FD%s^FS' % (
+        x, y, font, width, zpl_escape(text))
+
+
+def _zpl_module(label, modules, dpi, room):
+    """Return the ^BY module width in dots for a symbol of `modules`.
+
+    The largest whole number of dots not above the label's nominal X
+    dimension (0.33 mm EAN-13, 0.25 mm GS1-128) with which `modules` fit
+    in `room` dots.  Raises ValueError when the X would be below
+    MIN_X_MM: a wider label or a finer printer is needed.
+    """
+    nominal = 0.33 if label['kind'] == 'ean-13' else 0.25
+    module = max(1, round(nominal * dpi / 25.4))
+    while module > 1 and modules * module > room:
+        module -= 1
+    if modules * module > room or module * 25.4 / dpi < MIN_X_MM:
+        raise ValueError('a %s of %d modules does not fit %d dots with '
+            'an X dimension of %s mm or more at %d dpi: use a wider label'
+            % (label['kind'], modules, room, MIN_X_MM, dpi))
+    return module
+
+
+def label_zpl(label, dpi=203, size=(60, 40), cjk_font=None):
+    """Return the label as a ZPL II format (str, "^XA ... ^XZ").
+
+    label: dict; dpi: printer resolution (203, 300 or 600); size:
+    (width_mm, height_mm); cjk_font: printer font for non-ASCII lines.
+    Commands (Zebra ZPL II Programming Guide): ^XA/^XZ start/end the
+    format; ^CI28 field data in UTF-8; ^PW print width and ^LL label
+    length in dots; ^BY module width in dots (see _zpl_module); ^FO
+    field origin; ^BCN,h,N,N,N,N Code 128 without interpretation line,
+    UCC check digit or mode, whose data starts with '>;>8' (subset C,
+    FNC1: GS1-128), see zpl_code128(); ^BEN,h,Y,N EAN-13 with its
+    interpretation line, given the first 12 digits (the printer adds the
+    check digit; we make sure it equals the stored 13th); ^FH_ hex
+    escapes in the next ^FD (zpl_escape); ^FD field data; ^FS end of
+    field.  The GS1-128 human readable text (Gen Spec 4.15) is a text
+    field under the bars.
+    Raises ValueError on a bad label, a wrong check digit, non-ASCII text
+    without cjk_font, or a barcode that does not fit the label.
+    """
+    code = label_code(label)
+    lines = _check_lines(label)
+    width = _dots(size[0], dpi)
+    margin, bar_h, text_h = _dots(2, dpi), _dots(12, dpi), _dots(3, dpi)
+    room = width - 2 * margin
+    if label['kind'] == 'ean-13':
+        if _printer_check_digit(code[:12]) != code[12]:
+            raise ValueError('EAN-13 %r: the printer would print check '
+                'digit %s' % (code, _printer_check_digit(code[:12])))
+        # 95 modules and quiet zones of 11 and 7 modules (Gen Spec 5.2).
+        module = _zpl_module(label, 113, dpi, room)
+        symbol = '^FO%d,%d^BEN,%d,Y,N^FD%s^FS' % (
+            (width - 95 * module) // 2, margin, bar_h, code[:12])
+        texts, y = lines, margin + bar_h + text_h + margin
+    else:
+        field, symbols = zpl_code128(code)
+        # Symbol characters of 11 modules, stop 13, quiet zones 10 + 10.
+        module = _zpl_module(label, 11 * symbols + 33, dpi, room)
+        symbol = '^FO%d,%d^BCN,%d,N,N,N,N^FD%s^FS' % (
+            (width - (11 * symbols + 13) * module) // 2, margin, bar_h,
+            field)
+        texts = [element_string(label['ais'])] + lines
+        y = margin + bar_h + margin // 2
+    out = ['^XA', '^CI28', '^PW%d' % width, '^LL%d' % _dots(size[1], dpi),
+        '^BY%d' % module, symbol]
+    for text in texts:
+        if y + text_h > _dots(size[1], dpi) - margin:
+            raise ValueError('label lines do not fit a %s x %s mm label'
+                % tuple(size))
+        out.append(_zpl_text(margin, y, text_h, room, text, cjk_font))
+        y += text_h + margin // 2
+    out.append('^XZ')
+    return '\n'.join(out) + '\n'
