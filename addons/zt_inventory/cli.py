@@ -28,6 +28,14 @@ def build_parser():
     verify.add_argument('--anchors', dest='anchor_file', metavar='FILE',
         help="also check the signed anchors of this anchor file (a copy "
         "kept out of the server's reach)")
+    for name, help_ in [
+            ('parse-scan', "parse a scanner's raw output as the server "
+                "would (module zt_devices; no database)"),
+            ('bridge', "read scanners and RFID readers, sign their scans "
+                "and send them to the server (module zt_devices)"),
+            ]:
+        delegated = commands.add_parser(name, help=help_, add_help=False)
+        delegated.add_argument('arguments', nargs=argparse.REMAINDER)
     keygen = commands.add_parser('keygen',
         help="create the Ed25519 key that signs the ledger anchors",
         description="Create a new Ed25519 private key in PATH (PEM, mode "
@@ -118,8 +126,32 @@ def anchor(config_file, database, out=sys.stdout, err=sys.stderr):
     return 0
 
 
+# Subcommands of other modules that parse their own arguments and need no
+# database of ours: the rest of the command line is theirs.
+DELEGATED = {
+    'parse-scan': ('trytond.modules.zt_devices.cli_parse', 'zt_devices'),
+    'bridge': ('trytond.modules.zt_devices.bridge.main', 'zt_devices'),
+    }
+
+
+def delegate(name, argv):
+    "Run the delegated subcommand ``name`` with ``argv``; exit with its code."
+    import importlib
+    module_name, module = DELEGATED[name]
+    try:
+        command = importlib.import_module(module_name)
+    except ImportError:
+        print("ztinv %s: error: the module %s is not installed" % (
+                name, module), file=sys.stderr)
+        sys.exit(2)
+    sys.exit(command.main(argv))
+
+
 def main(argv=None):
     "Entry point of the ``ztinv`` console script."
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and args[0] in DELEGATED:
+        delegate(args[0], args[1:])
     options = build_parser().parse_args(argv)
     try:
         dispatch(options)

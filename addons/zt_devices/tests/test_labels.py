@@ -20,7 +20,8 @@ from PIL import Image
 
 from ..labels import (
     CJK_FONTS, PREDEFINED_LENGTH, element_string, encoded, find_cjk_font,
-    label_code, label_png, label_zpl, labels_pdf, zpl_code128)
+    label_code, label_png, labels_pdf)
+from ..zpl import label_zpl, zpl_code128
 
 GTIN = '09501101530003'   # GS1 example GTIN, right check digit 3
 BAD_GTIN = '09501101530004'

@@ -332,5 +332,37 @@ class ZtDevicesTestCase(ModuleTestCase):
                     w.requester_employee.badge_code))
 
 
+    # --- labels -------------------------------------------------------
+
+    @with_transaction()
+    def test_labels(self):
+        "Product and lot labels print the stored code, never a corrected one"
+        import io
+
+        import pypdf
+        import zxingcpp
+        from PIL import Image
+        pool = Pool()
+        Lot = pool.get('stock.lot')
+        w = self.world()
+        ProductLabel = pool.get('zt.device.label.product', type='report')
+        LotLabel = pool.get('zt.device.label.lot.zpl', type='report')
+        oext, content, _, name = ProductLabel.execute([w.mat_b.id], {})
+        self.assertEqual(oext, 'pdf')
+        page, = pypdf.PdfReader(io.BytesIO(content)).pages
+        image, = page.images
+        decoded, = zxingcpp.read_barcodes(Image.open(io.BytesIO(image.data)))
+        self.assertEqual(decoded.text, GTIN_B)
+        lot, = Lot.create([{'number': 'L^1', 'product': w.mat_b.id}])
+        with self.assertRaisesRegex(UserError, 'L\\^1|character'):
+            LotLabel.execute([lot.id], {})
+        lot, = Lot.create([{'number': 'L-1', 'product': w.mat_b.id}])
+        oext, content, _, _ = LotLabel.execute([lot.id], {})
+        self.assertEqual(oext, 'zpl')
+        self.assertIn('^XA', content)
+        # a product without GTIN cannot be labelled
+        with self.assertRaisesRegex(UserError, 'no GTIN'):
+            ProductLabel.execute([w.finished.id], {})
+
 
 del ModuleTestCase
