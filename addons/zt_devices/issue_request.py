@@ -25,7 +25,7 @@ from .device import utc_now
 from .errors import ScanRefused
 from .exceptions import ScanUseError, UnsignedScanError
 from .lookup import find_product, gtin_forms, identifier_types
-from .scan import WRITE_CONTEXT
+from .scan import WRITE_CONTEXT, raw_hash
 from .scan_submit import describe
 
 # Set (server side only) while issuing from recorded scans.
@@ -68,12 +68,60 @@ class IssueRequest(metaclass=PoolMeta):
             quantity, code = (
                 (int(match.group('quantity')), match.group('code').strip())
                 if match else (1, line))
-            items.append((code, quantity))
-        text = cls._scan_text(requests, [
-                (cls._parse_typed(requests, code), quantity)
-                for code, quantity in items])
+            items.append((code, cls._parse_typed(requests, code), quantity))
+        text = cls._scan_text(
+            requests, [(parsed, quantity) for _, parsed, quantity in items])
         with Transaction().set_context(**{SCANS_CONTEXT: True}):
-            return super().issue_scanned(requests, text)
+            result = super().issue_scanned(requests, text)
+        cls._record_typed(requests, items)
+        return result
+
+    @classmethod
+    def _record_typed(cls, requests, items):
+        """Record the typed scans ``items`` (list of (code, parsed dict,
+        quantity)) that issued ``requests`` as unsigned, used scans, chained
+        in the ledger like a device's ('zt.device.scan.used')."""
+        pool = Pool()
+        Scan = pool.get('zt.device.scan')
+        Entry = pool.get('zt.ledger.entry')
+        User = pool.get('res.user')
+        user = User(Transaction().user)
+        request = requests[0]
+        now = utc_now()
+        vlist = []
+        for code, parsed, quantity in items:
+            data = code.encode('utf-8')
+            product = find_product(parsed)
+            values = Scan._parsed_values(parsed)
+            values.update({
+                    'signed': False,
+                    'company': request.company.id,
+                    'warehouse': request.warehouse.id,
+                    'raw': escape.escape(data),
+                    'raw_hash': raw_hash(data),
+                    'user': user.id,
+                    'operator': user.employee.id if user.employee else None,
+                    'product': product.id if product else None,
+                    'scanned_at': now,
+                    'received_at': now,
+                    'outcome': 'accepted',
+                    'message': gettext(
+                        'zt_devices.msg_scan_typed', quantity=quantity),
+                    'record': str(request),
+                    'used_at': now,
+                    })
+            vlist.append(values)
+        with without_check_access(), \
+                Transaction().set_context(**{WRITE_CONTEXT: True}):
+            scans = Scan.create(vlist)
+            Entry.append([{
+                        'company': request.company,
+                        'warehouse': request.warehouse,
+                        'event': 'zt.device.scan.used',
+                        'record': scan,
+                        'payload': dict(scan.ledger_payload(),
+                            request=request.rec_name),
+                        } for scan in scans])
 
     @classmethod
     def _parse_typed(cls, requests, code):

@@ -268,14 +268,17 @@ class Scan(metaclass=PoolMeta):
     def _check_debounce(cls, device, user, values, window):
         """Raise ScanRefused 'debounce' when the same code was accepted from
         the same device (or, unsigned, the same user) within ``window``
-        seconds (public case C10: a scanner that repeats is one scan)."""
+        seconds before this scan, by the scan times (public case C10: a
+        scanner that repeats is one scan)."""
         if not window or not values.get('code'):
             return
-        since = values['received_at'] - dt.timedelta(seconds=window)
+        # the device's own times: a queue sent late keeps its spacing
+        at = values['scanned_at']
         domain = [
             ('code', '=', values['code']),
             ('outcome', '=', 'accepted'),
-            ('received_at', '>=', since),
+            ('scanned_at', '>=', at - dt.timedelta(seconds=window)),
+            ('scanned_at', '<=', at),
             ]
         if device:
             domain.append(('device', '=', device.id))

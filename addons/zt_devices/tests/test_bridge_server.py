@@ -304,8 +304,14 @@ device = Device(name="Dock scanner", code='DOCK1', kind='scanner',
     warehouse=warehouse)
 device.save()
 from proteus import Wizard
-wizard = Wizard('zt.device.enrolment', [device])
-print(json.dumps({'code': wizard.form.code}))
+codes = {}
+for code in ['DOCK1', 'FAST1', 'FAST2']:
+    if code != 'DOCK1':
+        device = Device(name=code, code=code, kind='scanner',
+            warehouse=warehouse)
+        device.save()
+    codes[code] = Wizard('zt.device.enrolment', [device]).form.code
+print(json.dumps(codes))
 '''
 
 
@@ -355,8 +361,9 @@ class TrytondBridgeTestCase(unittest.TestCase):
             dict(env, TRYTONPASSFILE=str(passfile)))
         result = cls.run_checked([sys.executable, '-c', SETUP,
                 cls.database, str(cls.conf), BRIDGE_PASSWORD], env)
-        cls.enrolment_code = json.loads(
-            result.stdout.strip().splitlines()[-1])['code']
+        cls.enrolment_codes = json.loads(
+            result.stdout.strip().splitlines()[-1])
+        cls.enrolment_code = cls.enrolment_codes['DOCK1']
         cls.process = server.start_server(str(cls.conf), cls.database,
             settings, str(cls.folder / 'trytond.log'))
 
@@ -442,6 +449,59 @@ class TrytondBridgeTestCase(unittest.TestCase):
         self.assertEqual([a['outcome'] for a in answers],
             ['duplicate'] * 3)
         self.assertEqual([a['counter'] for a in answers], [1, 2, 3])
+
+    def test_fast_scanning_two_devices(self):
+        "50 scans made within one second by two devices: each recorded once"
+        config = load(str(self.bridge_ini()))
+        keys = {}
+        for code in ['FAST1', 'FAST2']:
+            private_pem, public = generate_key()
+            keys[code] = load_private(private_pem)
+            client = bridge_main.make_client(config)
+            self.assertEqual(
+                client.enrol(self.enrolment_codes[code], public), code)
+        # Each device scans 25 codes within one second; its bridge posts
+        # them one call per scan, the two devices at the same time.
+        from trytond.modules.zt_inventory.barcode import gtin_check_digit
+
+        def ean(n):
+            digits = '400638%06d' % n
+            return (digits + str(gtin_check_digit(digits))).encode()
+        events = {code: [make_event(key, code, n, ean(i * 100 + n),
+                    badge='B-0042') for n in range(1, 26)]
+            for i, (code, key) in enumerate(keys.items())}
+        answers = {code: [] for code in keys}
+        errors = []
+
+        def post(code):
+            client = bridge_main.make_client(config)
+            try:
+                for event in events[code]:
+                    answers[code].extend(client.submit([event]))
+            except Exception as error:
+                errors.append(error)
+        threads = [threading.Thread(target=post, args=(c,)) for c in keys]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        for code in keys:
+            self.assertEqual([a['counter'] for a in answers[code]],
+                list(range(1, 26)))
+            self.assertEqual({a['outcome'] for a in answers[code]},
+                {'accepted'})
+        client = bridge_main.make_client(config)
+        for code in keys:
+            rows = client.call('model.zt.device.scan.search_read',
+                [('device.code', '=', code)], 0, None,
+                [('claimed_counter', 'ASC')],
+                ['claimed_counter', 'counter', 'outcome'])
+            self.assertEqual([r['claimed_counter'] for r in rows],
+                list(range(1, 26)))
+            self.assertEqual([r['counter'] for r in rows],
+                list(range(1, 26)))
+            self.assertEqual({r['outcome'] for r in rows}, {'accepted'})
 
 
 if __name__ == '__main__':

@@ -325,6 +325,13 @@ class ZtDevicesTestCase(ModuleTestCase):
             GTIN14_B, w.requester_employee.badge_code)
         request, = w.issue([request], text=text)
         self.assertEqual(request.state, 'done')
+        # the typed scans are recorded, unsigned, used for the request
+        typed = self.scans()
+        self.assertEqual(
+            [(s.signed, s.lot, s.product, s.record) for s in typed], [
+                (False, 'ABC', w.mat_b, request),
+                (False, None, None, request)])
+        self.assertEqual(len(self.entries('zt.device.scan.used')), 2)
         # a refused GS1 scan names the reason
         other = w.approved_request([(w.mat_b, 1)])
         with self.assertRaisesRegex(UserError, 'check digit'):

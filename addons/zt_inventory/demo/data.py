@@ -52,6 +52,11 @@ def load(config_file, database, today=None):
     create_users(config, company)
     print("  %d users with employees and badges; keepers assigned to "
         "their warehouses" % len(M.USERS))
+    create_devices(company)
+    print("  devices %s registered (enrol them with ztinv bridge enrol); "
+        "unsigned scans accepted in %s only" % (
+            ', '.join(d[0] for d in M.DEVICES),
+            ', '.join(M.UNSIGNED_SCAN_WAREHOUSES)))
     finish_config_wizard(config)
     return {
         'productions': productions,
@@ -312,6 +317,22 @@ def create_users(config, company):
         for code in M.KEEPER_WAREHOUSES.get(login, []):
             user.warehouses.append(get_location(code))
         user.save()
+
+
+def create_devices(company):
+    """Register the demo devices (state registered: the bridge enrols them)
+    and let the warehouses of UNSIGNED_SCAN_WAREHOUSES accept typed
+    scans."""
+    from proteus import Model
+    Device = Model.get('zt.device')
+    for code in M.UNSIGNED_SCAN_WAREHOUSES:
+        warehouse = get_location(code)
+        warehouse.zt_unsigned_scans = True
+        warehouse.save()
+    for code, name, kind, warehouse in M.DEVICES:
+        device = Device(code=code, name=name, kind=kind, company=company,
+            warehouse=get_location(warehouse))
+        device.save()
 
 
 def get_location(code):

@@ -159,8 +159,13 @@ USERS = [
         'BADGE-0008', None, 'Accountant-Demo-2026!'),
     ('auditor', "周敏 Zhou Min (Internal Audit)", 'auditor', 'en',
         'BADGE-0009', None, 'Auditor-Demo-2026!'),
-    ('security', "吴强 Wu Qiang (Security)", 'security_officer', 'en',
-        'BADGE-0010', None, 'Security-Demo-2026!'),
+    # The security officer also registers and revokes devices.
+    ('security', "吴强 Wu Qiang (Security)", 'security_officer+device_admin',
+        'en', 'BADGE-0010', None, 'Security-Demo-2026!'),
+    # The device bridge (ztinv bridge) enrols devices and sends their
+    # signed scans; no person signs in as it.
+    ('bridge', "设备网关 Device Bridge", 'device_bridge', 'en',
+        'BADGE-0099', None, 'Bridge-Demo-2026!'),
     ]
 
 # Tryton groups a role needs beyond its zt group (xml ids).  The zt groups
@@ -182,12 +187,24 @@ EXTRA_GROUPS = {
     'production_manager': [],
     'warehouse_supervisor': [],
     'rule_admin': [],
+    'device_admin': [],
+    'device_bridge': [],
     }
 # The module of a role's group when it is not zt_inventory.
 ROLE_MODULES = {
     'warehouse_supervisor': 'zt_rules',
     'rule_admin': 'zt_rules',
+    'device_admin': 'zt_devices',
+    'device_bridge': 'zt_devices',
     }
+# Devices of zt_devices: code, name, kind, warehouse code.  WH accepts
+# unsigned (typed) scans too, for the issue wizard and the PDA page; WH2
+# accepts only signed scans from registered devices.
+DEVICES = [
+    ('SCANNER-01', "扫描枪 Scanner 1", 'scanner', 'WH'),
+    ('RFID-01', "RFID 读写器 Reader 1", 'rfid', 'WH2'),
+    ]
+UNSIGNED_SCAN_WAREHOUSES = ['WH']
 
 
 def gtin(index):

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 ADMIN_PASSWORD = 'Admin-Demo-2026!'
 ADMIN_EMAIL = 'admin@example.com'
 LANGUAGES = ['zh_CN']
-MODULES = ['zt_inventory', 'zt_rules']
+MODULES = ['zt_inventory', 'zt_rules', 'zt_devices']
 
 Settings = namedtuple('Settings', ['uri', 'path', 'host', 'port'])
 
