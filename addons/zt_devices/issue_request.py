@@ -20,7 +20,7 @@ from trytond.modules.zt_inventory.company import get_actor
 from trytond.modules.zt_inventory.exceptions import ScanError
 from trytond.modules.zt_inventory.refusal import recorded, refused
 
-from . import escape, parse, profile as profiles
+from . import escape, parse
 from .device import utc_now
 from .errors import ScanRefused
 from .exceptions import ScanUseError, UnsignedScanError
@@ -128,8 +128,8 @@ class IssueRequest(metaclass=PoolMeta):
         """Return the parsed scan (dict) of a typed ``code`` (str); a code
         the parser refuses raises ScanError with the parser's reason."""
         try:
-            return parse.parse_scan(
-                code.encode('utf-8'), profiles.PROFILES['default'])
+            return parse.parse_scan(code.encode('utf-8'),
+                requests[0].warehouse.zt_typed_profile())
         except ScanRefused as error:
             raise ScanError(describe(error))
 

@@ -21,7 +21,7 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.modules.zt_inventory.company import in_group
 from trytond.modules.zt_inventory.refusal import recorded, refused
 
-from . import escape, lookup, parse, profile as profiles, signing
+from . import escape, lookup, parse, signing
 from .device import utc_now
 from .errors import ScanRefused
 from .exceptions import DeviceAccessError, DeviceError
@@ -393,7 +393,7 @@ class Scan(metaclass=PoolMeta):
                 'received_at': now,
                 'idempotency_key': idempotency_key,
                 }
-            profile = profiles.PROFILES['default']
+            profile = warehouse.zt_typed_profile()
             try:
                 if not warehouse.zt_unsigned_scans:
                     raise refusal('unsigned', gettext(

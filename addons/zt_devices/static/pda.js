@@ -39,6 +39,7 @@
     let pending = [];
     let sending = false;
     let retryDelay = 1000;
+    let retryTimer = null;
     let lastRefused = null;
 
     function t(key) {
@@ -171,11 +172,11 @@
             return;
         }
         context = await rpc('model.res.user.get_preferences', [true, {}]);
+        load();
+        await loadWarehouses();
         $('login').hidden = true;
         $('work').hidden = false;
         $('who').textContent = t('signed_in') + login;
-        load();
-        await loadWarehouses();
         render();
         flush();
         $('scan').focus();
@@ -221,11 +222,16 @@
     let lines = [];
     async function loadLines() {
         const request = Number($('request').value);
-        lines = request ? await rpc('model.zt.issue.request.line.search_read',
+        const found = request ? await rpc(
+            'model.zt.issue.request.line.search_read',
             [[['request', '=', request]], 0, null, [['id', 'ASC']],
                 ['product.rec_name', 'quantity', 'unit.rec_name'], context])
             : [];
-        render();
+        // a late answer for a request no longer chosen is dropped
+        if (Number($('request').value) === request) {
+            lines = found;
+            render();
+        }
     }
 
     function render() {
@@ -253,7 +259,8 @@
             ...pending.map((p) => item(p.raw, 'pending', '…')),
             ...scans.slice().reverse().map((s) => item(
                 s.product || s.code || s.raw, s.outcome,
-                t(s.outcome) + (s.message ? ': ' + s.message : ''))));
+                t(s.outcome) + (s.message ? ': ' + s.message : ''),
+                s.reason)));
         const waiting = $('pending');
         waiting.hidden = !pending.length || !sending;
         waiting.textContent = t('offline').replace('%s', pending.length);
@@ -261,10 +268,11 @@
             || !$('request').value;
     }
 
-    function item(text, outcome, title) {
+    function item(text, outcome, title, reason) {
         const li = document.createElement('li');
         li.className = outcome;
         li.dataset.outcome = outcome;
+        li.dataset.reason = reason || '';
         li.textContent = text;
         li.title = title;
         return li;
@@ -306,10 +314,7 @@
                 } catch (error) {
                     if (error.kind === 'network') {
                         render();
-                        setTimeout(() => {
-                            sending = false;
-                            flush();
-                        }, retryDelay);
+                        retryTimer = setTimeout(retry, retryDelay);
                         retryDelay = Math.min(retryDelay * 2, 15000);
                         return;
                     }
@@ -345,6 +350,15 @@
         }
     }
 
+    // Resend the waiting scans now (after a delay, or when the browser is
+    // back online), each with its own idempotency key.
+    function retry() {
+        clearTimeout(retryTimer);
+        retryTimer = null;
+        sending = false;
+        flush();
+    }
+
     async function issue() {
         const request = Number($('request').value);
         const ids = scans.filter((s) => s.outcome === 'accepted')
@@ -359,8 +373,8 @@
         const name = $('request').selectedOptions[0].textContent;
         scans = [];
         save();
-        show(t('issued') + name, true);
         await loadRequests();
+        show(t('issued') + name, true);
         $('scan').focus();
     }
 
@@ -391,6 +405,13 @@
             render();
             $('scan').focus();
         });
-        window.addEventListener('online', flush);
+        window.addEventListener('online', () => {
+            retryDelay = 1000;
+            if (retryTimer) {
+                retry();
+            } else {
+                flush();
+            }
+        });
     });
 }());

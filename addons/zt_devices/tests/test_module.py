@@ -252,12 +252,24 @@ class ZtDevicesTestCase(ModuleTestCase):
                 ('accepted', None), ('duplicate', None),
                 ('refused', 'debounce'), ('accepted', None)])
         self.assertEqual(first['product'], w.mat_b.rec_name)
-        self.assertEqual(len(self.scans()), 4)
+        # C9 (b) typed: the warehouse's scanners type | for GS
+        w.warehouse.zt_typed_gs_substitute = '|'
+        w.warehouse.save()
+        with acting(w.keeper):
+            typed = Scan.submit_unsigned(w.warehouse.id,
+                '01' + GTIN14_B + '21SN-1|17271231|10L-9', 'key-0010')
+            merged = Scan.submit_unsigned(w.warehouse.id,
+                '01' + GTIN14_B + '21SN-11727123110L-9', 'key-0011')
+        self.assertEqual(
+            (typed['outcome'], typed['lot'], typed['expiry']),
+            ('accepted', 'L-9', '2027-12-31'))
+        self.assertEqual(merged['reason'], 'gs_missing')
+        self.assertEqual(len(self.scans()), 6)
         self.assertEqual({s.signed for s in self.scans()}, {False})
         # another warehouse, or not a keeper: refused and nothing stored
         with acting(w.requester), self.assertRaises(DeviceAccessError):
             Scan.submit_unsigned(w.warehouse.id, GTIN_B, 'key-0005')
-        self.assertEqual(len(self.scans()), 4)
+        self.assertEqual(len(self.scans()), 6)
 
     # --- the issue step -----------------------------------------------
 
