@@ -187,7 +187,9 @@ class IssueRequest(metaclass=PoolMeta):
 
         Each scan must be accepted, not yet used, of the requests'
         warehouse, younger than SCAN_VALIDITY_HOURS, and either signed by
-        an active device or unsigned by the current user.  Then
+        an active device operated by the current user's employee (the
+        badge the device was signed in with) or unsigned by the current
+        user.  Then
         zt_inventory's issue runs every check (approvals, keeper,
         segregation of duties, quantities, badges) and each scan is marked
         as used for its request and chained in the ledger
@@ -202,7 +204,7 @@ class IssueRequest(metaclass=PoolMeta):
             warehouses = {r.warehouse for r in requests}
             since = utc_now().timestamp() - SCAN_VALIDITY_HOURS * 3600
             for request in requests:
-                get_actor(request.company)
+                _, employee = get_actor(request.company)
             for scan in scans:
                 problem = None
                 if scan.outcome != 'accepted':
@@ -215,6 +217,8 @@ class IssueRequest(metaclass=PoolMeta):
                     problem = 'old'
                 elif scan.signed and scan.device.state != 'active':
                     problem = 'device'
+                elif scan.signed and scan.operator != employee:
+                    problem = 'operator'
                 elif not scan.signed and scan.user.id != user:
                     problem = 'user'
                 if problem:

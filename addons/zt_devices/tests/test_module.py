@@ -323,6 +323,10 @@ class ZtDevicesTestCase(ModuleTestCase):
         # typed scans are refused in this warehouse
         with self.assertRaises(UnsignedScanError):
             w.issue([request])
+        # another keeper cannot use the device scans of this operator
+        with acting(w.keeper2), savepoint(), self.assertRaisesRegex(
+                UserError, 'another operator'):
+            Request.issue_from_scans([request], [a['scan'] for a in answers])
         with acting(w.keeper):
             Request.issue_from_scans([request], [a['scan'] for a in answers])
         self.assertEqual(Request(request.id).state, 'done')
