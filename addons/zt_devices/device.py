@@ -23,9 +23,18 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 from trytond.modules.zt_inventory.company import in_group
 from trytond.modules.zt_inventory.refusal import recorded, refused
 
-from . import profile as profiles
+from . import profile as profiles, signing
 from .exceptions import DeviceAccessError, DeviceError, ProfileError
 
+# Set (server side only) while the server writes a device's state, key and
+# counters; never from RPC (Tryton strips context keys starting with '_').
+WRITE_CONTEXT = '_zt_device_write'
+# Written by the server only: enrolment, revocation, accepted scans.
+SERVER_FIELDS = {'state', 'public_key', 'enrolment_hash',
+    'enrolment_expires', 'last_counter', 'last_seen', 'enrolled_at',
+    'revoked_at', 'revoked_by'}
+# The device's identity: fixed once it is enrolled.
+IDENTITY_FIELDS = {'code', 'company', 'warehouse', 'kind'}
 # An enrolment code is valid this long after it was shown.
 ENROLMENT_VALIDITY = dt.timedelta(hours=24)
 # Crockford's base 32 without I, L, O, U: easy to read aloud and type.
@@ -183,6 +192,36 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
         return 0
 
     @classmethod
+    def check_modification(cls, mode, devices, values=None, external=False):
+        """Refuse, whoever asks (administrators too), a change of what only
+        the server writes: the state, the key, the enrolment code and the
+        counters (SERVER_FIELDS); the identity (IDENTITY_FIELDS) of an
+        enrolled device; anything of a revoked device (revocation is
+        final); and the deletion of a device that was enrolled (its scans
+        refer to it)."""
+        super().check_modification(
+            mode, devices, values=values, external=external)
+        if Transaction().context.get(WRITE_CONTEXT):
+            return
+        defaults = {'state': 'registered', 'last_counter': 0}
+        if mode == 'create':
+            forbidden = {f for d in devices for f in SERVER_FIELDS
+                if getattr(d, f) not in {None, defaults.get(f)}}
+        elif mode == 'write':
+            forbidden = SERVER_FIELDS & set(values)
+            if any(d.state != 'registered' for d in devices):
+                forbidden |= IDENTITY_FIELDS & set(values)
+            if any(d.state == 'revoked' for d in devices):
+                forbidden |= set(values)
+        else:
+            forbidden = {'state'} if any(
+                d.state != 'registered' for d in devices) else set()
+        if forbidden:
+            raise DeviceError(gettext(
+                    'zt_devices.msg_device_server_fields',
+                    fields=', '.join(sorted(forbidden))))
+
+    @classmethod
     def validate_fields(cls, devices, field_names):
         super().validate_fields(devices, field_names)
         for device in devices:
@@ -220,16 +259,21 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def new_enrolment(cls, device):
         """Return a new one-time enrolment code (str) for ``device``; only
-        its SHA-256 hash is stored, valid ENROLMENT_VALIDITY."""
+        its SHA-256 hash is stored, valid ENROLMENT_VALIDITY.  Only device
+        administrators see codes (DeviceAccessError, recorded)."""
+        if not in_group('zt_devices.group_device_admin'):
+            raise refused(DeviceAccessError(gettext(
+                        'zt_devices.msg_device_admin_group')), [device])
         if device.state != 'registered':
             raise DeviceError(gettext(
                     'zt_devices.msg_device_not_registered',
                     device=device.rec_name))
         code = new_enrolment_code()
-        cls.write([device], {
-                'enrolment_hash': hash_enrolment_code(code),
-                'enrolment_expires': utc_now() + ENROLMENT_VALIDITY,
-                })
+        with Transaction().set_context(**{WRITE_CONTEXT: True}):
+            cls.write([device], {
+                    'enrolment_hash': hash_enrolment_code(code),
+                    'enrolment_expires': utc_now() + ENROLMENT_VALIDITY,
+                    })
         return code
 
     @classmethod
@@ -248,14 +292,16 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
                         'zt_devices.msg_device_bridge_group')), [],
                 model=cls.__name__)
         try:
-            key = base64.b64decode(public_key or '', validate=True)
-        except ValueError:
+            key = base64.b64decode(public_key, validate=True)
+            signing.check_public_key(key)
+        except (TypeError, ValueError):
             key = b''
-        if len(key) != 32:
+        if len(key) != 32 or not isinstance(code, str):
             raise refused(DeviceError(gettext(
                         'zt_devices.msg_device_public_key')), [],
                 model=cls.__name__)
-        with without_check_access():
+        with without_check_access(), \
+                Transaction().set_context(**{WRITE_CONTEXT: True}):
             devices = cls.search([
                     ('enrolment_hash', '=', hash_enrolment_code(code)),
                     ('state', '=', 'registered'),
@@ -283,9 +329,14 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('revoked')
     def revoke(cls, devices):
         "Revoke ``devices``: their next scans are refused and recorded."
+        with Transaction().set_context(**{WRITE_CONTEXT: True}):
+            cls._revoke(devices)
+
+    @classmethod
+    @Workflow.transition('revoked')
+    def _revoke(cls, devices):
         cls.write(devices, {
                 'revoked_at': utc_now(),
                 'revoked_by': Transaction().user,
@@ -314,10 +365,10 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, devices, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['public_key', 'enrolment_hash', 'enrolment_expires',
-                'last_counter', 'last_seen', 'enrolled_at', 'revoked_at',
-                'revoked_by', 'state']:
+        for name in SERVER_FIELDS - {'state', 'last_counter'}:
             default.setdefault(name, None)
+        default.setdefault('state', 'registered')
+        default.setdefault('last_counter', 0)
         default.setdefault('code', None)
         return super().copy(devices, default=default)
 

@@ -136,6 +136,14 @@ def parse_element_strings(text, offset=0):
     start = 1 if text.startswith(GS) else 0
     if not text[start:].strip(GS):
         raise _refused('empty', 'the GS1 data is empty', text, offset)
+    # CSET 82, CSET 39 and numeric fields are all ASCII (GS1 General
+    # Specifications 7.11): a full-width or Arabic-Indic digit, which
+    # Python's \d would take, is refused here.
+    for index, char in enumerate(text):
+        if not char.isascii():
+            raise _refused('format', 'the GS1 data has the non-ASCII '
+                'character "%(part)s" at character %(position)s', char,
+                offset, index)
     parser = _Parser(text, offset, has_gs=GS in text[start:])
     elements = []
     index = start
@@ -257,8 +265,8 @@ def _find_ai(text, pos):
 
 def _fits(ai, value):
     "Tell if `value` matches the format of `ai` exactly (non-empty)."
-    return bool(value) and re.fullmatch(ai.pattern, ai.ai + value) \
-        is not None
+    return bool(value) and re.fullmatch(
+        ai.pattern, ai.ai + value, re.ASCII) is not None
 
 
 def _format_error(ai, value, offset, where):

@@ -199,8 +199,17 @@ class IssueRequest(metaclass=PoolMeta):
         Scan = pool.get('zt.device.scan')
         Entry = pool.get('zt.ledger.entry')
         user = Transaction().user
+        if (not isinstance(scan_ids, (list, tuple))
+                or not all(isinstance(i, int) and not isinstance(i, bool)
+                    for i in scan_ids)):
+            raise ScanUseError(gettext('zt_devices.msg_scan_use_ids'))
+        if len(set(scan_ids)) != len(scan_ids):
+            # one scan is one item: the same scan twice is refused
+            raise refused(ScanUseError(gettext(
+                        'zt_devices.msg_scan_use_twice')), requests,
+                event='scan_rejected')
         with without_check_access():
-            scans = Scan.browse(scan_ids or [])
+            scans = Scan.browse(scan_ids)
             warehouses = {r.warehouse for r in requests}
             since = utc_now().timestamp() - SCAN_VALIDITY_HOURS * 3600
             for request in requests:

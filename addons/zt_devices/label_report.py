@@ -19,7 +19,7 @@ def product_gtin(product):
     types = identifier_types()
     for identifier in product.identifiers:
         code = identifier.code or ''
-        if identifier.type in types and code.isdigit() \
+        if identifier.type in types and code.isascii() and code.isdigit() \
                 and len(code) in {8, 12, 13, 14}:
             return code
     return None
@@ -34,6 +34,8 @@ def product_label(product, lot=None):
         raise DeviceError(gettext(
                 'zt_devices.msg_label_no_gtin', product=product.rec_name))
     lines = [product.rec_name]
+    if product.code and product.code != product.rec_name:
+        lines.append(product.code)
     if len(gtin) == 13 and lot is None:
         return {'kind': 'ean-13', 'code': gtin, 'lines': lines}
     ais = [('01', gtin.rjust(14, '0'))]
@@ -49,6 +51,11 @@ class LabelMixin:
     @classmethod
     def labels(cls, records):
         raise NotImplementedError
+
+    @classmethod
+    def render(cls, items):
+        "Return the labels ``items`` printed (PDF bytes)."
+        return labels.labels_pdf(items)
 
     @classmethod
     def execute(cls, ids, data):
@@ -70,10 +77,7 @@ class LabelMixin:
         records = Model.browse(list(map(int, ids)))
         items = cls.labels(records)
         try:
-            if cls.format == 'zpl':
-                content = ''.join(zpl.label_zpl(i) for i in items)
-            else:
-                content = labels.labels_pdf(items)
+            content = cls.render(items)
         except ValueError as exception:
             raise DeviceError(gettext(
                     'zt_devices.msg_label_refused', error=str(exception)))
@@ -89,10 +93,25 @@ class ProductLabel(LabelMixin, Report):
         return [product_label(p) for p in products]
 
 
-class ProductLabelZPL(ProductLabel):
+class ZPLMixin:
+    """ZPL labels: the lines are ASCII (a printer has no Chinese font unless
+    one is installed on it: the product's code is printed instead of a
+    name that is not ASCII), on a 100 x 50 mm label where a GS1-128 with
+    a lot fits at 203 dpi."""
+    format = 'zpl'
+    size = (100, 50)
+
+    @classmethod
+    def render(cls, items):
+        for item in items:
+            item['lines'] = [line if line.isascii() else ''
+                for line in item.get('lines', [])]
+        return ''.join(zpl.label_zpl(i, size=cls.size) for i in items)
+
+
+class ProductLabelZPL(ZPLMixin, ProductLabel):
     "Product Labels (ZPL)"
     __name__ = 'zt.device.label.product.zpl'
-    format = 'zpl'
 
 
 class LotLabel(LabelMixin, Report):
@@ -104,9 +123,8 @@ class LotLabel(LabelMixin, Report):
         return [product_label(lot.product, lot) for lot in lots]
 
 
-class LotLabelZPL(LotLabel):
+class LotLabelZPL(ZPLMixin, LotLabel):
     "Lot Labels (ZPL)"
     __name__ = 'zt.device.label.lot.zpl'
-    format = 'zpl'
 
 

@@ -97,7 +97,7 @@ def check_digit_ok(digits):
 
 def _check_date(ai, value):
     "Refuse a YYMMDD value that is no date (Gen Spec 7.12; DD 00 allowed)."
-    if not re.fullmatch(r'\d{6}', value):
+    if not re.fullmatch(r'\d{6}', value, re.ASCII):
         raise ValueError('AI (%s): date %r is not 6 digits YYMMDD'
             % (ai, value))
     year, month, day = (int(value[i:i + 2]) for i in (0, 2, 4))

@@ -66,10 +66,13 @@ class Scan(ModelSQL, ModelView):
         help="The counter of an authentic event (signature verified and "
         "never seen before): unique per device.")
     signature = fields.Char("Signature", readonly=True)
-    scanned_at = fields.DateTime("Scanned At", readonly=True,
+    signed_time = fields.Char("Signed Time", readonly=True,
+        help="The time exactly as the device signed it (UTC, ISO 8601).")
+    # Timestamps: a debounce window is a fraction of a second.
+    scanned_at = fields.Timestamp("Scanned At", readonly=True,
         help="UTC, as signed by the device (the server's time for "
         "unsigned scans).")
-    received_at = fields.DateTime("Received At", readonly=True,
+    received_at = fields.Timestamp("Received At", readonly=True,
         help="UTC, when the server received it.")
     idempotency_key = fields.Char("Idempotency Key", readonly=True)
     outcome = fields.Selection(OUTCOMES, "Outcome", readonly=True)
@@ -103,11 +106,11 @@ class Scan(ModelSQL, ModelView):
 
     @classmethod
     def get_records(cls):
-        "The models a scan is used for (selection)."
-        Model = Pool().get('ir.model')
-        names = ['zt.issue.request', 'stock.move']
-        return [(None, '')] + [(m.name, m.string)
-            for m in Model.search([('name', 'in', names)])]
+        "The models a scan is used for (selection; ir.model's cache)."
+        pool = Pool()
+        Model = pool.get('ir.model')
+        return [(None, '')] + list(Model.get_name_items((
+                    pool.get('zt.issue.request'), pool.get('stock.move'))))
 
     def get_rec_name(self, name):
         return '%s @ %s' % (self.code or self.raw or '', self.received_at)
@@ -136,13 +139,16 @@ class Scan(ModelSQL, ModelView):
     def ledger_payload(self):
         """The scan as the ledger records it when it is used for stock
         (dict of plain values): enough to check it against the device's
-        signature and the raw bytes."""
+        signature later (signing.canonical of device, counter, signed_time,
+        the raw bytes unescaped and badge)."""
         return {
             'scan': self.id,
             'device': self.device.code if self.device else None,
             'signed': self.signed,
             'counter': self.counter,
             'signature': self.signature,
+            'signed_time': self.signed_time,
+            'raw': self.raw,
             'raw_hash': self.raw_hash,
             'code': self.code,
             'gtin': self.gtin,

@@ -29,6 +29,10 @@ from .scan import WRITE_CONTEXT, dump_parsed, raw_hash
 
 # At most this many events in one call: a bridge sends its queue in slices.
 MAX_EVENTS = 500
+# A scan is at most this many bytes (the bridge's framer stops there too).
+MAX_RAW = 4096
+# Counters are stored as SQL integers (4 bytes on PostgreSQL).
+MAX_COUNTER = 2 ** 31 - 1
 # A device's clock may run this far ahead of the server's.
 MAX_SKEW = dt.timedelta(seconds=60)
 # Refusals that tell of a forged, replayed or lost device: also in the
@@ -90,9 +94,20 @@ def event_fields(event):
     if badge is not None and not isinstance(badge, str):
         raise refusal('malformed', gettext(
                 'zt_devices.msg_scan_malformed', key='badge'))
+    if not 1 <= event['counter'] <= MAX_COUNTER:
+        raise refusal('malformed', gettext(
+                'zt_devices.msg_scan_malformed', key='counter'))
+    if len(event['raw']) > MAX_RAW * 2 or len(event['signature']) > 200 \
+            or len(event['device']) > 64 or len(event['time']) > 64 \
+            or (badge and len(badge) > 64):
+        raise refusal('malformed', gettext(
+                'zt_devices.msg_scan_malformed', key='length'))
     try:
         raw = base64.b64decode(event['raw'], validate=True)
     except ValueError:
+        raise refusal('malformed', gettext(
+                'zt_devices.msg_scan_malformed', key='raw'))
+    if len(raw) > MAX_RAW:
         raise refusal('malformed', gettext(
                 'zt_devices.msg_scan_malformed', key='raw'))
     return (event['device'], event['counter'], event['time'], raw, badge,
@@ -172,7 +187,8 @@ class Scan(metaclass=PoolMeta):
                 'raw': escape.escape(raw),
                 'raw_hash': raw_hash(raw),
                 'claimed_counter': counter,
-                'signature': signature[:200],
+                'signature': signature,
+                'signed_time': time,
                 'badge': badge,
                 })
         devices = Device.search([('code', '=', device_code)], limit=1)
@@ -188,10 +204,16 @@ class Scan(metaclass=PoolMeta):
                 'company': device.company.id,
                 'warehouse': device.warehouse.id,
                 })
+        # A resend is the same event: same counter, signature, time, raw
+        # and badge.  Anything else with a spent counter is checked (and
+        # refused) below.
         first = cls.search([
                 ('device', '=', device.id),
                 ('counter', '=', counter),
                 ('signature', '=', signature),
+                ('signed_time', '=', time),
+                ('raw_hash', '=', values['raw_hash']),
+                ('badge', '=', badge),
                 ], limit=1)
         if first:
             return cls._result(first[0], 'duplicate')
@@ -212,10 +234,7 @@ class Scan(metaclass=PoolMeta):
             # From here the event is authentic and new: its counter is
             # spent even if its content is refused below.
             values['counter'] = counter
-            Device.write([device], {
-                    'last_counter': counter,
-                    'last_seen': now,
-                    })
+            cls._spend_counter(device, counter, now)
             scanned_at = signing.parse_time(time)
             values['scanned_at'] = scanned_at.astimezone(
                 dt.timezone.utc).replace(tzinfo=None)
@@ -233,6 +252,25 @@ class Scan(metaclass=PoolMeta):
         except ScanRefused as error:
             return cls._answer(device, values, error)
         return cls._answer(device, values, None)
+
+    @classmethod
+    def _spend_counter(cls, device, counter, now):
+        """Store ``counter`` as the last of ``device`` (locked by
+        _lock_device), with plain SQL: no validation nor access check is
+        due for what the server alone writes."""
+        Device = Pool().get('zt.device')
+        table = Device.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.last_counter, table.last_seen],
+                [counter, now], where=table.id == device.id))
+        # as ModelStorage.write does: cached reads of the device are stale
+        transaction = Transaction()
+        transaction.counter += 1
+        device._local_cache.pop(device.id, None)
+        for cache in transaction.cache.values():
+            if Device.__name__ in cache:
+                cache[Device.__name__].pop(device.id, None)
 
     @classmethod
     def _operator(cls, company, badge):
@@ -286,8 +324,9 @@ class Scan(metaclass=PoolMeta):
             domain.extend([('user', '=', user), ('signed', '=', False)])
         if cls.search(domain, limit=1):
             raise refusal('debounce', gettext(
-                    'zt_devices.msg_scan_debounce', code=values['code'],
-                    seconds='%g' % window))
+                    'zt_devices.msg_scan_debounce_device' if device
+                    else 'zt_devices.msg_scan_debounce',
+                    code=values['code'], seconds='%g' % window))
 
     @classmethod
     def _answer(cls, device, values, error):
@@ -378,6 +417,12 @@ class Scan(metaclass=PoolMeta):
             if first:
                 return cls._result(first[0], 'duplicate')
             warehouse = Location(warehouse)
+            # the scanner's suffix, if the client kept it: one CR, LF,
+            # CRLF or TAB ends the scan (public case C10)
+            for suffix in ['\r\n', '\r', '\n', '\t']:
+                if raw.endswith(suffix):
+                    raw = raw[:-len(suffix)]
+                    break
             data = raw.encode('utf-8')
             now = utc_now()
             values = {

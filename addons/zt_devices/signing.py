@@ -60,7 +60,7 @@ __all__ = ['canonical', 'generate_key', 'load_private', 'public_b64',
 PREFIX = b'zt-scan-v1\n'
 SIGNED_KEYS = ('device', 'counter', 'time', 'raw', 'badge')
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%fZ'
-_TIME = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z')
+_TIME = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z', re.ASCII)
 
 TEST_VECTOR_SIGNATURE = (
     'b2002d23f0701ed631ef4729785ae67c80e4cc70a5402fad48ed1dfbd1869613'
@@ -189,6 +189,42 @@ def make_event(private_key, device, counter, raw, badge=None, time=None):
         'badge': badge,
         }
     return sign_event(private_key, event)
+
+
+# Encodings of the points of small order of edwards25519, top bit (the
+# sign of x) cleared: a public key equal to one of them lets anyone forge
+# signatures that verify without a private key.  Source: libsodium,
+# ge25519_has_small_order (crypto_core/ed25519/ref10/ed25519_ref10.c).
+_SMALL_ORDER = {bytes.fromhex(h) for h in [
+        '00' * 32,
+        '01' + '00' * 31,
+        '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+        'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+        'ec' + 'ff' * 30 + '7f',
+        'ed' + 'ff' * 30 + '7f',
+        'ee' + 'ff' * 30 + '7f',
+        ]}
+# The field prime of curve25519, 2**255 - 19 (RFC 8032, 5.1).
+_P = 2 ** 255 - 19
+
+
+def check_public_key(key):
+    """Raise ValueError unless ``key`` (bytes) is 32 bytes encoding a point
+    that is canonical (its y below the field prime, RFC 8032 5.1.3) and not
+    of small order (libsodium's list), so that no signature verifies
+    without the private key; return ``key``."""
+    if not isinstance(key, bytes) or len(key) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    masked = key[:31] + bytes([key[31] & 0x7f])
+    if masked in _SMALL_ORDER:
+        raise ValueError("the public key is a point of small order")
+    if int.from_bytes(masked, 'little') >= _P:
+        raise ValueError("the public key is not canonically encoded")
+    try:
+        Ed25519PublicKey.from_public_bytes(key)
+    except ValueError:
+        raise ValueError("the public key is not a point of the curve")
+    return key
 
 
 def verify_event(public_b64, event):

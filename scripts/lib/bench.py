@@ -14,11 +14,18 @@ measured in one run.
    against the plain Tryton create and do of the same batch, and its ratio
    between the largest and the smallest history (goal: at most 1.2, it
    must not grow with the history); see bench_rules.py.
+4. Signed scans of ``--devices`` simulated devices over JSON-RPC to a
+   real trytond on loopback (scan -> verified -> answer): p50/p95/p99
+   latency, closed loop and paced, and the scans per second sustained,
+   against plain Tryton RPCs (party create, product lookup) timed the same
+   way in the same run (goal: p95 at most 100 ms); see bench_devices.py.
 
-Prints a table, writes var/bench/ledger-<timestamp>.json (parts 1 and 2)
-and var/bench/rules-<timestamp>.json (part 3) and drops the zt_bench_*
-databases it created (unless --keep).  ``--skip-moves --skip-verify`` runs
-part 3 only.
+Prints a table, writes var/bench/ledger-<timestamp>.json (parts 1 and 2),
+var/bench/rules-<timestamp>.json (part 3) and
+var/bench/devices-<timestamp>.json (part 4) and drops the zt_bench_*
+databases it created (unless --keep).  ``--skip-moves --skip-verify``
+runs parts 3 and 4; ``--skip-moves --skip-verify --skip-rules`` part 4
+only.
 """
 import argparse
 import configparser
@@ -42,6 +49,7 @@ MODULE_CFG = ROOT / 'addons' / 'zt_inventory' / 'tryton.cfg'
 MOVES_GOAL = 1.2
 VERIFY_GOAL = 5.0
 RULES_GOAL = 1.2
+DEVICES_GOAL_MS = 100.0
 
 
 def parse_args(argv=None):
@@ -76,6 +84,20 @@ def parse_args(argv=None):
     parser.add_argument('--skip-moves', action='store_true')
     parser.add_argument('--skip-verify', action='store_true')
     parser.add_argument('--skip-rules', action='store_true')
+    parser.add_argument('--devices', type=int, default=20, metavar='N',
+        help="simulated devices (concurrent clients) of part 4 (default "
+        "20)")
+    parser.add_argument('--devices-duration', type=float, default=20.0,
+        metavar='S', help="timed seconds of each row of part 4 (default "
+        "20)")
+    parser.add_argument('--devices-warmup', type=float, default=3.0,
+        metavar='S', help="warm-up seconds before each row of part 4 "
+        "(default 3)")
+    parser.add_argument('--devices-interval', type=float, default=1.0,
+        metavar='S', help="seconds between the requests of one device in "
+        "the paced rows of part 4 (default 1: an operator scanning once a "
+        "second on each device)")
+    parser.add_argument('--skip-devices', action='store_true')
     parser.add_argument('--keep', action='store_true',
         help="keep the zt_bench_* databases")
     parser.add_argument('--uri', default=os.environ.get(
@@ -219,6 +241,16 @@ def run_rules(options, uri, database):
     return result
 
 
+def run_devices(options, uri, database):
+    "Part 4; return its results (dict)."
+    import bench_devices
+    result = bench_devices.run(database, uri, conninfo(uri, database), OUT,
+        options.devices, options.devices_duration, options.devices_warmup,
+        options.devices_interval)
+    result['goal_p95_ms'] = DEVICES_GOAL_MS
+    return result
+
+
 def table(results):
     "Return the results (dict) as a readable table (str)."
     lines = ['', 'zt-inventory benchmark, %s, %s CPU(s), %s' % (
@@ -265,6 +297,10 @@ def table(results):
     if rules:
         import bench_rules
         lines += bench_rules.table(rules, RULES_GOAL) + ['']
+    devices = results.get('devices')
+    if devices:
+        import bench_devices
+        lines += bench_devices.table(devices, DEVICES_GOAL_MS) + ['']
     return '\n'.join(lines)
 
 
@@ -295,6 +331,9 @@ def main(argv=None):
     rules_database = 'zt_bench_rules_%s' % stamp.replace('-', '_')
     if not options.skip_rules:
         modules[rules_database] = ['zt_rules']
+    devices_database = 'zt_bench_devices_%s' % stamp.replace('-', '_')
+    if not options.skip_devices:
+        modules[devices_database] = ['zt_devices']
     results = {'date': now.isoformat(timespec='seconds'),
         'nproc': os.cpu_count(), 'machine': platform.platform(),
         'python': platform.python_version(), 'repeat': options.repeat,
@@ -315,6 +354,9 @@ def main(argv=None):
         if not options.skip_rules:
             results['rules'] = run_rules(options, options.uri,
                 rules_database)
+        if not options.skip_devices:
+            results['devices'] = run_devices(options, options.uri,
+                devices_database)
     finally:
         if not options.keep:
             drop_databases(options.uri, modules)
@@ -324,6 +366,7 @@ def main(argv=None):
     results['total_s'] = time.monotonic() - started
     print(table(results))
     rules = results.pop('rules', None)
+    devices = results.pop('devices', None)
     common = {k: v for k, v in results.items()
         if k not in {'moves', 'verify', 'databases'}}
     if ledger_parts:
@@ -335,6 +378,13 @@ def main(argv=None):
         path.write_text(json.dumps(dict(common, database=rules_database,
                     rules=rules), indent=2, default=str) + '\n')
         print('results: %s' % path.relative_to(ROOT))
+    if devices:
+        path = OUT / ('devices-%s.json' % stamp)
+        path.write_text(json.dumps(dict(common, database=devices_database,
+                    devices=devices), indent=2, default=str) + '\n')
+        print('results: %s' % path.relative_to(ROOT))
+        if devices['problems']:
+            return 1
     return 0
 
 

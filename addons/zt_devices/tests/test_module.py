@@ -5,10 +5,12 @@ import datetime as dt
 from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.zt_inventory.tests.tools import (
-    GTIN_B, acting, savepoint)
+    GTIN_A, GTIN_B, acting, savepoint)
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 
+from .. import signing
 from ..exceptions import DeviceAccessError, DeviceError, UnsignedScanError
 from .tools import DevicesWorld, gs1_raw
 
@@ -72,11 +74,13 @@ class ZtDevicesTestCase(ModuleTestCase):
         w = self.world()
         device = w.register('SC-1')
         code = w.enrolment_code(device)
-        public = 'A' * 43 + '='
+        public = signing.generate_key()[1]
         with acting(w.keeper), self.assertRaises(DeviceAccessError):
             Device.enrol(code, public)
-        Device.write([device], {
-                'enrolment_expires': dt.datetime(2020, 1, 1)})
+        # a day later (the server's own write)
+        with Transaction().set_context(_zt_device_write=True):
+            Device.write([device], {
+                    'enrolment_expires': dt.datetime(2020, 1, 1)})
         with acting(w.bridge), self.assertRaisesRegex(
                 DeviceError, 'expired'):
             Device.enrol(code, public)
@@ -386,6 +390,123 @@ class ZtDevicesTestCase(ModuleTestCase):
         # a product without GTIN cannot be labelled
         with self.assertRaisesRegex(UserError, 'no GTIN'):
             ProductLabel.execute([w.finished.id], {})
+
+    # --- found by the break test ---------------------------------------
+
+    @with_transaction()
+    def test_device_server_fields(self):
+        "State, key and counters are the server's; revocation is final"
+        pool = Pool()
+        Device = pool.get('zt.device')
+        w = self.world()
+        device = w.enrol(w.register('SC-1'))
+        other = w.register('SC-2')
+        for user in [w.device_admin, None]:
+            for values in [{'state': 'registered'},
+                    {'public_key': device.public_key},
+                    {'last_counter': 0}, {'warehouse': w.warehouse.id}]:
+                with self.subTest(user=user, values=values), \
+                        savepoint(), self.assertRaisesRegex(
+                            UserError, 'Only the server'):
+                    if user:
+                        with acting(user):
+                            Device.write([device], values)
+                    else:
+                        Device.write([device], values)
+        with acting(w.device_admin), self.assertRaises(UserError):
+            Device.create([{'name': 'X', 'code': 'X', 'state': 'active',
+                        'warehouse': w.warehouse.id,
+                        'company': w.company.id}])
+        # a registered device's profile and identity may change
+        with acting(w.device_admin):
+            Device.write([other], {'code': 'SC-2B', 'debounce': 1})
+            Device.revoke([device])
+        with acting(w.device_admin), self.assertRaisesRegex(
+                UserError, 'Only the server'):
+            Device.write([device], {'debounce': 1})
+        with acting(w.device_admin), self.assertRaises(AccessError):
+            Device.delete([device])
+        with self.assertRaisesRegex(UserError, 'Only the server'):
+            Device.delete([device])
+
+    @with_transaction()
+    def test_enrolment_admin_and_weak_keys(self):
+        "Only device administrators see codes; weak keys are refused"
+        import base64
+        pool = Pool()
+        Device = pool.get('zt.device')
+        w = self.world()
+        device = w.register('SC-1')
+        with self.assertRaises(DeviceAccessError):
+            with acting(w.keeper):
+                Device.new_enrolment(device)
+        code = w.enrolment_code(device)
+        for key in [b'\0' * 32, b'\1' + b'\0' * 31,
+                b'\xec' + b'\xff' * 30 + b'\x7f']:
+            with self.subTest(key=key), acting(w.bridge), \
+                    self.assertRaisesRegex(DeviceError, '32-byte'):
+                Device.enrol(code, base64.b64encode(key).decode())
+        with acting(w.bridge), self.assertRaisesRegex(DeviceError, '32-byte'):
+            Device.enrol(['x'], 'A' * 44)
+        self.assertEqual(Device(device.id).state, 'registered')
+
+    @with_transaction()
+    def test_malformed_events_recorded(self):
+        "A huge counter or raw is refused and recorded; the batch goes on"
+        import base64
+        w = self.world()
+        device = w.enrol(w.register('SC-1'))
+        raw = b']E0' + GTIN_B.encode()
+        huge = w.event(device, 2 ** 70, raw)
+        big = w.event(device, 2, b'A' * 5000)
+        tampered = dict(w.event(device, 3, b']E0' + GTIN_A.encode()))
+        answers = w.send([huge, w.event(device, 1, raw), big, tampered])
+        self.assertEqual(
+            [(a['outcome'], a['reason']) for a in answers], [
+                ('refused', 'malformed'), ('accepted', None),
+                ('refused', 'malformed'), ('accepted', None)])
+        # a copy of an answered event with other content is not a resend
+        tampered['raw'] = base64.b64encode(raw).decode()
+        answer, = w.send([tampered])
+        self.assertEqual((answer['outcome'], answer['reason']),
+            ('refused', 'signature'))
+        self.assertEqual(len(self.scans()), 5)
+
+    @with_transaction()
+    def test_scan_times_exact(self):
+        "Scan times keep microseconds; 1 s apart is not a repeat"
+        w = self.world()
+        device = w.enrol(w.register('SC-1'))
+        raw = b']E0' + GTIN_B.encode()
+        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=50000)
+        answers = w.send([w.event(device, 1, raw, time=now),
+                w.event(device, 2, raw, time=now + dt.timedelta(seconds=1))])
+        self.assertEqual([a['outcome'] for a in answers], ['accepted'] * 2)
+        first, second = self.scans()
+        self.assertEqual(first.scanned_at.microsecond, 50000)
+        self.assertEqual(first.signed_time,
+            now.strftime('%Y-%m-%dT%H:%M:%S.%fZ'))
+
+    @with_transaction()
+    def test_issue_same_scan_twice(self):
+        "The same scan id twice is refused: one scan is one item"
+        pool = Pool()
+        Request = pool.get('zt.issue.request')
+        Scan = pool.get('zt.device.scan')
+        w = self.world()
+        w.allow_unsigned()
+        request = w.approved_request([(w.mat_b, 2)])
+        with acting(w.keeper):
+            item = Scan.submit_unsigned(w.warehouse.id, GTIN_B, 'k-00000001')
+            badge = Scan.submit_unsigned(w.warehouse.id,
+                w.requester_employee.badge_code + '\r\n', 'k-00000002')
+            self.assertEqual(badge['outcome'], 'accepted')
+            with savepoint(), self.assertRaisesRegex(UserError, 'twice'):
+                Request.issue_from_scans(
+                    [request], [item['scan'], item['scan'], badge['scan']])
+            with savepoint(), self.assertRaises(UserError):
+                Request.issue_from_scans([request], ['x'])
+        self.assertEqual(Request(request.id).state, 'approved')
 
 
 del ModuleTestCase

@@ -315,5 +315,20 @@ class CommandTestCase(unittest.TestCase):
         self.assertEqual(done.returncode, 2)
 
 
+class NonAsciiDigitsTestCase(unittest.TestCase):
+    "GS1 numeric data is ASCII 0-9: other Unicode digits are refused"
+
+    def test_non_ascii_digits(self):
+        from trytond.modules.zt_devices.errors import ScanRefused
+        from trytond.modules.zt_devices.parse import parse_scan
+        for raw in ['01\uff110884521761599', '01\u06604150050248092',
+                '0104150050248092' + '17\uff12\uff15' + '1231',
+                '00\uff11' + '23456789012345675']:
+            with self.subTest(raw=raw), self.assertRaises(
+                    ScanRefused) as context:
+                parse_scan(raw.encode('utf-8'))
+            self.assertIn(context.exception.code, {'format', 'charset'})
+
+
 if __name__ == '__main__':
     unittest.main()

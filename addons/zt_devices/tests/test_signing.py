@@ -243,3 +243,21 @@ class CounterTestCase(unittest.TestCase):
             with self.subTest(counter=counter):
                 with self.assertRaisesRegex(ScanRefused, 'integer >= 1'):
                     check_counter(counter, 0)
+
+
+class PublicKeyTestCase(unittest.TestCase):
+    "Keys of small order or not canonical are refused at enrolment"
+
+    def test_weak_keys(self):
+        from trytond.modules.zt_devices.signing import (
+            check_public_key, generate_key)
+        import base64
+        for key in [b'\0' * 32, b'\1' + b'\0' * 31, b'\0' * 31 + b'\x80',
+                bytes.fromhex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c6'
+                    '3339b13802886d53fc85'),
+                b'\xed' + b'\xff' * 30 + b'\x7f',
+                b'\xff' * 32, b'\0' * 31]:
+            with self.subTest(key=key.hex()), self.assertRaises(ValueError):
+                check_public_key(key)
+        good = base64.b64decode(generate_key()[1])
+        self.assertEqual(check_public_key(good), good)
