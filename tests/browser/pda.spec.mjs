@@ -9,8 +9,11 @@
 // Steps (in this order): pda_targets (touch targets >= 44 px), pda_issue
 // (keeper issues a request from scans), pda_offline (a scan made offline
 // is resent with its idempotency key and counted once), pda_signed_only
-// (keeper2's WH2 refuses typed scans).
+// (keeper2's WH2 refuses typed scans), pda_device_scans (a registered
+// device signs the keeper's scans, sent as the bridge does; the keeper
+// issues from them on the page).
 import { chromium } from 'playwright-core';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +23,8 @@ import {
 } from './sao.mjs';
 
 const STEPS = selectedSteps(
-    ['pda_targets', 'pda_issue', 'pda_offline', 'pda_signed_only']);
+    ['pda_targets', 'pda_issue', 'pda_offline', 'pda_signed_only',
+        'pda_device_scans']);
 
 const USERS = {
     keeper: 'Keeper-Demo-2026!',
@@ -28,7 +32,11 @@ const USERS = {
     staff: 'Staff-Demo-2026!',
     manager: 'Manager-Demo-2026!',
     auditor: 'Auditor-Demo-2026!',
+    security: 'Security-Demo-2026!',
+    bridge: 'Bridge-Demo-2026!',
 };
+// The keeper's badge: the operator of the device's scans.
+const KEEPER_BADGE = 'BADGE-0004';
 // The material the request asks for (FG-1001's BOM takes 2 per unit and no
 // demo request uses it), its quantity and the requester's badge.
 const MATERIAL = 'RM-1011';
@@ -440,6 +448,86 @@ async function stepSignedOnly(context) {
     await page.close();
 }
 
+// A device registered by the device administrator (security) in
+// `warehouse`, enrolled by the bridge with a key made here; returns
+// { code, key } (key: node's Ed25519 private KeyObject).
+async function enrolledDevice(warehouse) {
+    const code = `PDA-TEST-${Date.now()}`;
+    const [device] = await serverRpc('security', 'model.zt.device.create',
+        [[{ name: 'Browser test scanner', code, kind: 'scanner',
+            warehouse }]]);
+    const active = { active_model: 'zt.device', active_id: device,
+        active_ids: [device] };
+    const wizard = 'wizard.zt.device.enrolment';
+    const [session] = await serverRpc('security', `${wizard}.create`, []);
+    const shown = await serverRpc('security', `${wizard}.execute`,
+        [session, {}, 'start'], active);
+    await serverRpc('security', `${wizard}.delete`, [session]);
+    const enrolment = shown.view.defaults.code;
+    check(enrolment, `no enrolment code: ${JSON.stringify(shown)}`);
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const x = publicKey.export({ format: 'jwk' }).x;
+    const publicB64 = Buffer.from(x, 'base64url').toString('base64');
+    const enrolled = await serverRpc('bridge', 'model.zt.device.enrol',
+        [enrolment, publicB64]);
+    check(enrolled === code, `enrolled ${enrolled}, not ${code}`);
+    log(`device ${code} registered by security and enrolled by the bridge`);
+    return { code, key: privateKey };
+}
+
+// A signed scan event as the bridge sends it (signing.py's canonical
+// bytes: "zt-scan-v1\n" + the sorted compact JSON of the signed fields).
+function signedEvent(device, counter, raw, badge, time) {
+    const fields = { badge, counter, device: device.code,
+        raw: Buffer.from(raw).toString('base64'),
+        time: time.toISOString().replace('Z', '000Z') };
+    const message = Buffer.from('zt-scan-v1\n' + JSON.stringify(fields));
+    return { ...fields,
+        signature: sign(null, message, device.key).toString('base64') };
+}
+
+async function stepDeviceScans(context) {
+    const request = await approvedRequest();
+    const device = await enrolledDevice(request.warehouse);
+    // The keeper scans the two items and the requester's badge with the
+    // device, one second apart; the bridge sends the signed events.
+    const start = Date.now() - 5000;
+    const events = [request.ean, request.ean, BADGE].map((raw, i) =>
+        signedEvent(device, i + 1, raw, KEEPER_BADGE,
+            new Date(start + i * 1000)));
+    const answers = await serverRpc('bridge',
+        'model.zt.device.scan.submit_signed', [events]);
+    check(answers.every((a) => a.outcome === 'accepted'),
+        `the device's scans answered ${JSON.stringify(answers)}`);
+    log(`${answers.length} signed scans of ${device.code} accepted`);
+    const page = await signIn(context, 'keeper');
+    await choose(page, request.warehouse, request.id);
+    // The page keeps a keeper's scans across sign-ins (the offline step's
+    // is still there): start from an empty list.
+    await page.locator('#clear').tap();
+    const found = page.waitForResponse(
+        rpcResponse('model.zt.device.scan.search_read'));
+    await page.locator('#device-scans').tap();
+    await found;
+    await message(page, 'ok');
+    await page.locator('#lines td.done').first().waitFor();
+    const issued = page.waitForResponse(
+        rpcResponse('model.zt.issue.request.issue_from_scans'));
+    await page.locator('#issue').tap();
+    await issued;
+    const done = await message(page, 'ok', request.number);
+    const [state] = await serverRpc('staff', 'model.zt.issue.request.read',
+        [[request.id], ['state']]);
+    await screenshot(page, 'pda-device-scans-issued.png');
+    check(state.state === 'done', `${request.number} is ${state.state} after `
+        + `the issue from device scans (page: ${done})`);
+    const used = await serverRpc('auditor', 'model.zt.device.scan.search_count',
+        [[['device.code', '=', device.code], ['record', '!=', null]]]);
+    check(used === 3, `${used} of the device's 3 scans are marked used`);
+    log(`${request.number} issued from ${device.code}'s signed scans: ${done}`);
+    await page.close();
+}
+
 // --- run ------------------------------------------------------------------
 
 const { context, userDataDir } = await launchPhone();
@@ -447,7 +535,8 @@ let step = 'start';
 try {
     for (const [name, body] of [['pda_targets', stepTargets],
         ['pda_issue', stepIssue], ['pda_offline', stepOffline],
-        ['pda_signed_only', stepSignedOnly]]) {
+        ['pda_signed_only', stepSignedOnly],
+        ['pda_device_scans', stepDeviceScans]]) {
         if (STEPS.includes(name)) {
             step = name;
             await body(context);

@@ -21,6 +21,8 @@
             offline: '网络中断：%s 条扫描待发送，将自动重试',
             signed_in: '已登录：', accepted: '已接受',
             refused: '已拒绝', duplicate: '重复（已计）',
+            use_device_scans: '使用我的设备扫描',
+            device_scans: '已加入 %s 条设备扫描',
         },
     };
     const DEFAULTS = {
@@ -28,6 +30,7 @@
         offline: 'Offline: %s scans waiting, retrying',
         signed_in: 'Signed in: ', accepted: 'accepted', refused: 'refused',
         duplicate: 'duplicate (counted once)',
+        device_scans: '%s device scans added',
     };
     const lang = (navigator.language || '').toLowerCase().startsWith('zh')
         ? 'zh' : 'en';
@@ -359,6 +362,35 @@
         flush();
     }
 
+    async function deviceScans() {
+        // The accepted, unused scans that the keeper made with a registered
+        // device in this warehouse (signed by the device, the keeper's
+        // badge as operator): the server checks all of it again at issue.
+        const found = await rpc('model.zt.device.scan.search_read', [
+            [['warehouse', '=', Number($('warehouse').value)],
+                ['signed', '=', true], ['outcome', '=', 'accepted'],
+                ['record', '=', null],
+                ['operator', '=', context.employee || -1]],
+            0, 200, [['scanned_at', 'ASC']],
+            ['code', 'product.rec_name', 'device.code'], context]);
+        const known = new Set(scans.map((s) => s.id));
+        let added = 0;
+        for (const row of found) {
+            if (!known.has(row.id)) {
+                scans.push({
+                    id: row.id, raw: row.code, outcome: 'accepted',
+                    reason: null, message: (row['device.'] || {}).code || '',
+                    product: (row['product.'] || {}).rec_name || null,
+                    code: row.code, signed: true});
+                added += 1;
+            }
+        }
+        save();
+        render();
+        show(t('device_scans').replace('%s', added), true);
+        $('scan').focus();
+    }
+
     async function issue() {
         const request = Number($('request').value);
         const ids = scans.filter((s) => s.outcome === 'accepted')
@@ -399,6 +431,9 @@
             $('scan').focus();
         });
         $('issue').addEventListener('click', issue);
+        $('device-scans').addEventListener('click', () => {
+            deviceScans().catch((error) => show(error.message, false));
+        });
         $('clear').addEventListener('click', () => {
             scans = [];
             save();
