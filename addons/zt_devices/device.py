@@ -209,6 +209,10 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
                 if getattr(d, f) not in {None, defaults.get(f)}}
         elif mode == 'write':
             forbidden = SERVER_FIELDS & set(values)
+            # an archived device could neither be found nor revoked
+            if values.get('active') is False and any(
+                    d.state == 'active' for d in devices):
+                forbidden.add('active')
             if any(d.state != 'registered' for d in devices):
                 forbidden |= IDENTITY_FIELDS & set(values)
             if any(d.state == 'revoked' for d in devices):
@@ -311,6 +315,7 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
                             'zt_devices.msg_device_enrolment_code')),
                     devices, model=cls.__name__)
             device, = devices
+            cls._claim_enrolment(device, hash_enrolment_code(code))
             now = utc_now()
             cls.write([device], {
                     'public_key': base64.b64encode(key).decode('ascii'),
@@ -321,6 +326,24 @@ class Device(DeactivableMixin, Workflow, ModelSQL, ModelView):
             cls.activate([device])
             cls._ledger(device, 'enrolled')
         return device.code
+
+    @classmethod
+    def _claim_enrolment(cls, device, code_hash):
+        """Spend the enrolment code of ``device`` with one conditional
+        UPDATE: of two bridges enrolling with the same code at the same
+        time, one changes the row and the other changes nothing and is
+        refused (or, waiting on the row, fails to serialise and is retried
+        by the dispatcher, then finds no code)."""
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.enrolment_hash], [None],
+                where=(table.id == device.id)
+                & (table.state == 'registered')
+                & (table.enrolment_hash == code_hash)))
+        if cursor.rowcount != 1:
+            raise refused(DeviceError(gettext(
+                        'zt_devices.msg_device_enrolment_code')), [device])
 
     @classmethod
     @Workflow.transition('active')

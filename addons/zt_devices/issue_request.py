@@ -201,8 +201,12 @@ class IssueRequest(metaclass=PoolMeta):
         user = Transaction().user
         if (not isinstance(scan_ids, (list, tuple))
                 or not all(isinstance(i, int) and not isinstance(i, bool)
-                    for i in scan_ids)):
+                    and 0 < i < 2 ** 31 for i in scan_ids)):
             raise ScanUseError(gettext('zt_devices.msg_scan_use_ids'))
+        with without_check_access():
+            if Scan.search([('id', 'in', list(scan_ids))], count=True) \
+                    != len(set(scan_ids)):
+                raise ScanUseError(gettext('zt_devices.msg_scan_use_ids'))
         if len(set(scan_ids)) != len(scan_ids):
             # one scan is one item: the same scan twice is refused
             raise refused(ScanUseError(gettext(

@@ -128,14 +128,23 @@ def _terminator(value):
     return terminator
 
 
+# GS1 character set 82 (GS1 General Specifications 7.11, figure 7.11-1).
+CSET82 = frozenset('!"%&\'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+    '_abcdefghijklmnopqrstuvwxyz')
+
+
 def _gs_substitute(value):
     if value is None or value == '':
         return None
     substitute = _bytes('gs_substitute', value)
-    # A digit or letter substitute would be read inside GS1 data.
-    if any(chr(b).isalnum() or b == 0x1d for b in substitute):
+    # A character that GS1 data may hold (character set 82, GS1 General
+    # Specifications 7.11, figure 7.11-1) would be read as a separator
+    # inside a lot or serial; GS itself and the terminators are not
+    # substitutes either.
+    if any(chr(b) in CSET82 or b in b'\x1d\r\n\t' for b in substitute):
         raise ValueError('profile gs_substitute %r must not contain '
-            'letters, digits or GS' % escape(substitute))
+            'characters of GS1 data (letters, digits, !"%%&\'()*+,-./:;'
+            '<=>?_), GS, CR, LF or TAB' % escape(substitute))
     return substitute
 
 

@@ -94,6 +94,14 @@ def event_fields(event):
     if badge is not None and not isinstance(badge, str):
         raise refusal('malformed', gettext(
                 'zt_devices.msg_scan_malformed', key='badge'))
+    for key in ['device', 'time', 'signature', 'badge']:
+        value = event.get(key)
+        if value is not None and not value.isprintable():
+            raise refusal('malformed', gettext(
+                    'zt_devices.msg_scan_malformed', key=key))
+    if not signing.TIME_PATTERN.match(event['time']):
+        raise refusal('malformed', gettext(
+                'zt_devices.msg_scan_malformed', key='time'))
     if not 1 <= event['counter'] <= MAX_COUNTER:
         raise refusal('malformed', gettext(
                 'zt_devices.msg_scan_malformed', key='counter'))
@@ -154,16 +162,22 @@ class Scan(metaclass=PoolMeta):
 
     @classmethod
     def _lock_device(cls, device):
-        """Lock ``device``'s row until the transaction ends, waiting for a
-        concurrent submission of the same device (counters are checked and
-        moved under this lock).  SQLite has a single writer."""
-        if backend.name != 'postgresql':
-            return
+        """Lock ``device``'s row until the transaction ends (counters are
+        checked and moved under this lock).  PostgreSQL: wait for a
+        concurrent submission of the same device, which then fails to
+        serialise and is retried by the dispatcher on a fresh snapshot.
+        SQLite: take the database's write lock now, with a no-op UPDATE,
+        so that a concurrent writer is told the database is busy (and
+        retried) instead of both reading the same last counter."""
         Device = Pool().get('zt.device')
         table = Device.__table__()
         cursor = Transaction().connection.cursor()
-        cursor.execute(*table.select(table.id,
-                where=table.id == device.id, for_=For('UPDATE')))
+        if backend.name == 'postgresql':
+            cursor.execute(*table.select(table.id,
+                    where=table.id == device.id, for_=For('UPDATE')))
+        else:
+            cursor.execute(*table.update([table.last_counter],
+                    [table.last_counter], where=table.id == device.id))
 
     @classmethod
     def _submit_signed(cls, event):
@@ -306,8 +320,9 @@ class Scan(metaclass=PoolMeta):
     def _check_debounce(cls, device, user, values, window):
         """Raise ScanRefused 'debounce' when the same code was accepted from
         the same device (or, unsigned, the same user) within ``window``
-        seconds before this scan, by the scan times (public case C10: a
-        scanner that repeats is one scan)."""
+        seconds of this scan (before or after: a queue may deliver out of
+        order), by the scan times (public case C10: a scanner that repeats
+        is one scan)."""
         if not window or not values.get('code'):
             return
         # the device's own times: a queue sent late keeps its spacing
@@ -316,7 +331,7 @@ class Scan(metaclass=PoolMeta):
             ('code', '=', values['code']),
             ('outcome', '=', 'accepted'),
             ('scanned_at', '>=', at - dt.timedelta(seconds=window)),
-            ('scanned_at', '<=', at),
+            ('scanned_at', '<=', at + dt.timedelta(seconds=window)),
             ]
         if device:
             domain.append(('device', '=', device.id))

@@ -60,7 +60,8 @@ __all__ = ['canonical', 'generate_key', 'load_private', 'public_b64',
 PREFIX = b'zt-scan-v1\n'
 SIGNED_KEYS = ('device', 'counter', 'time', 'raw', 'badge')
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%S.%fZ'
-_TIME = re.compile(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z', re.ASCII)
+TIME_PATTERN = _TIME = re.compile(
+    r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z', re.ASCII)
 
 TEST_VECTOR_SIGNATURE = (
     'b2002d23f0701ed631ef4729785ae67c80e4cc70a5402fad48ed1dfbd1869613'

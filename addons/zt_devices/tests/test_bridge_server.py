@@ -305,7 +305,7 @@ device = Device(name="Dock scanner", code='DOCK1', kind='scanner',
 device.save()
 from proteus import Wizard
 codes = {}
-for code in ['DOCK1', 'FAST1', 'FAST2']:
+for code in ['DOCK1', 'FAST1', 'FAST2', 'RACE1']:
     if code != 'DOCK1':
         device = Device(name=code, code=code, kind='scanner',
             warehouse=warehouse)
@@ -502,6 +502,49 @@ class TrytondBridgeTestCase(unittest.TestCase):
             self.assertEqual([r['counter'] for r in rows],
                 list(range(1, 26)))
             self.assertEqual({r['outcome'] for r in rows}, {'accepted'})
+
+    def test_races(self):
+        "Two bridges racing: one enrolment per code, one answer per event"
+        config = load(str(self.bridge_ini()))
+        keys = [generate_key() for _ in range(2)]
+        results = [None, None]
+
+        def enrol(i):
+            client = bridge_main.make_client(config)
+            try:
+                results[i] = client.enrol(
+                    self.enrolment_codes['RACE1'], keys[i][1])
+            except Exception as error:
+                results[i] = error
+        threads = [threading.Thread(target=enrol, args=(i,))
+            for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        winners = [i for i, r in enumerate(results) if r == 'RACE1']
+        self.assertEqual(len(winners), 1, results)
+        key = load_private(keys[winners[0]][0])
+        # the same event three times at once: one accepted, the others
+        # answered as resends, none an error
+        event = make_event(key, 'RACE1', 1, b'4006381333931',
+            badge='B-0042')
+        answers, errors = [], []
+
+        def submit():
+            try:
+                answers.extend(bridge_main.make_client(config).submit(
+                        [event]))
+            except Exception as error:
+                errors.append(error)
+        threads = [threading.Thread(target=submit) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        self.assertEqual(sorted(a['outcome'] for a in answers),
+            ['accepted', 'duplicate', 'duplicate'])
 
 
 if __name__ == '__main__':

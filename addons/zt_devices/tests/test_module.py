@@ -94,6 +94,9 @@ class ZtDevicesTestCase(ModuleTestCase):
             w.register('SC-1', gs_substitute='\\xZZ')
         with self.assertRaisesRegex(UserError, 'timeout'):
             w.register('SC-2', timeout=0)
+        # a substitute that GS1 data may hold would split a lot
+        with self.assertRaisesRegex(UserError, 'GS1 data'):
+            w.register('SC-3', gs_substitute='-')
 
     # --- signed scans -------------------------------------------------
 
@@ -201,8 +204,13 @@ class ZtDevicesTestCase(ModuleTestCase):
         w = self.world()
         device = w.enrol(w.register('SC-1', debounce=5))
         raw = b']E0' + GTIN_B.encode()
-        answers = w.send([w.event(device, 1, raw), w.event(device, 2, raw)])
-        self.assertEqual([a['reason'] for a in answers], [None, 'debounce'])
+        now = dt.datetime.now(dt.timezone.utc)
+        answers = w.send([w.event(device, 1, raw, time=now),
+                w.event(device, 2, raw, time=now),
+                # delivered later but scanned before: still a repeat
+                w.event(device, 3, raw, time=now - dt.timedelta(seconds=2))])
+        self.assertEqual([a['reason'] for a in answers],
+            [None, 'debounce', 'debounce'])
 
     @with_transaction()
     def test_submit_signed_needs_bridge(self):
@@ -417,6 +425,10 @@ class ZtDevicesTestCase(ModuleTestCase):
             Device.create([{'name': 'X', 'code': 'X', 'state': 'active',
                         'warehouse': w.warehouse.id,
                         'company': w.company.id}])
+        # an active device is revoked, not archived (it could not be)
+        with acting(w.device_admin), savepoint(), self.assertRaisesRegex(
+                UserError, 'active'):
+            Device.write([device], {'active': False})
         # a registered device's profile and identity may change
         with acting(w.device_admin):
             Device.write([other], {'code': 'SC-2B', 'debounce': 1})
@@ -460,17 +472,22 @@ class ZtDevicesTestCase(ModuleTestCase):
         huge = w.event(device, 2 ** 70, raw)
         big = w.event(device, 2, b'A' * 5000)
         tampered = dict(w.event(device, 3, b']E0' + GTIN_A.encode()))
-        answers = w.send([huge, w.event(device, 1, raw), big, tampered])
+        newline = dict(w.event(device, 4, raw), signature='AA\nAA')
+        offset = dict(w.event(device, 5, raw),
+            time='2026-11-29T08:00:00.000000+08:00')
+        answers = w.send([huge, w.event(device, 1, raw), big, tampered,
+                newline, offset])
         self.assertEqual(
             [(a['outcome'], a['reason']) for a in answers], [
                 ('refused', 'malformed'), ('accepted', None),
-                ('refused', 'malformed'), ('accepted', None)])
+                ('refused', 'malformed'), ('accepted', None),
+                ('refused', 'malformed'), ('refused', 'malformed')])
         # a copy of an answered event with other content is not a resend
         tampered['raw'] = base64.b64encode(raw).decode()
         answer, = w.send([tampered])
         self.assertEqual((answer['outcome'], answer['reason']),
             ('refused', 'signature'))
-        self.assertEqual(len(self.scans()), 5)
+        self.assertEqual(len(self.scans()), 7)
 
     @with_transaction()
     def test_scan_times_exact(self):
@@ -504,8 +521,10 @@ class ZtDevicesTestCase(ModuleTestCase):
             with savepoint(), self.assertRaisesRegex(UserError, 'twice'):
                 Request.issue_from_scans(
                     [request], [item['scan'], item['scan'], badge['scan']])
-            with savepoint(), self.assertRaises(UserError):
-                Request.issue_from_scans([request], ['x'])
+            for ids in [['x'], [-1], [2 ** 63], [item['scan'] + 1000]]:
+                with self.subTest(ids=ids), savepoint(), \
+                        self.assertRaisesRegex(UserError, 'existing scans'):
+                    Request.issue_from_scans([request], ids)
         self.assertEqual(Request(request.id).state, 'approved')
 
 
