@@ -54,14 +54,7 @@ class IssueRequest(metaclass=PoolMeta):
         Raises :class:`UnsignedScanError` (recorded) otherwise."""
         if Transaction().context.get(SCANS_CONTEXT):
             return super().issue_scanned(requests, text)
-        for request in requests:
-            warehouse = request.warehouse
-            if not warehouse or not warehouse.zt_unsigned_scans:
-                raise refused(UnsignedScanError(gettext(
-                            'zt_devices.msg_scan_unsigned_refused',
-                            warehouse=warehouse.rec_name
-                            if warehouse else '-')), requests,
-                    event='scan_rejected')
+        cls._check_unsigned_allowed(requests)
         items = []
         for line in barcode.split_scans(text):
             match = barcode._KEYED_QUANTITY.match(line)
@@ -83,7 +76,7 @@ class IssueRequest(metaclass=PoolMeta):
         in the ledger like a device's ('zt.device.scan.used')."""
         pool = Pool()
         Scan = pool.get('zt.device.scan')
-        Entry = pool.get('zt.ledger.entry')
+        pool.get('zt.ledger.entry')
         User = pool.get('res.user')
         user = User(Transaction().user)
         request = requests[0]
@@ -113,15 +106,34 @@ class IssueRequest(metaclass=PoolMeta):
             vlist.append(values)
         with without_check_access(), \
                 Transaction().set_context(**{WRITE_CONTEXT: True}):
-            scans = Scan.create(vlist)
-            Entry.append([{
-                        'company': request.company,
-                        'warehouse': request.warehouse,
-                        'event': 'zt.device.scan.used',
-                        'record': scan,
-                        'payload': dict(scan.ledger_payload(),
-                            request=request.rec_name),
-                        } for scan in scans])
+            cls._chain_used(request, Scan.create(vlist))
+
+    @classmethod
+    def _chain_used(cls, request, scans):
+        """Append one ledger entry 'zt.device.scan.used' per scan of
+        ``scans`` used for ``request``."""
+        Entry = Pool().get('zt.ledger.entry')
+        Entry.append([{
+                    'company': request.company,
+                    'warehouse': request.warehouse,
+                    'event': 'zt.device.scan.used',
+                    'record': scan,
+                    'payload': dict(scan.ledger_payload(),
+                        request=request.rec_name),
+                    } for scan in scans])
+
+    @classmethod
+    def _check_unsigned_allowed(cls, requests):
+        """Raise UnsignedScanError (recorded as a rejected scan) unless the
+        warehouse of every request accepts unsigned scans."""
+        for request in requests:
+            warehouse = request.warehouse
+            if not warehouse or not warehouse.zt_unsigned_scans:
+                raise refused(UnsignedScanError(gettext(
+                            'zt_devices.msg_scan_unsigned_refused',
+                            warehouse=warehouse.rec_name
+                            if warehouse else '-')), requests,
+                    event='scan_rejected')
 
     @classmethod
     def _parse_typed(cls, requests, code):
@@ -197,7 +209,7 @@ class IssueRequest(metaclass=PoolMeta):
         errors; every refusal is recorded."""
         pool = Pool()
         Scan = pool.get('zt.device.scan')
-        Entry = pool.get('zt.ledger.entry')
+        pool.get('zt.ledger.entry')
         user = Transaction().user
         if (not isinstance(scan_ids, (list, tuple))
                 or not all(isinstance(i, int) and not isinstance(i, bool)
@@ -244,13 +256,7 @@ class IssueRequest(metaclass=PoolMeta):
                             'zt_inventory.msg_scan_empty')), requests,
                     event='scan_rejected')
             if not all(s.signed for s in scans):
-                for warehouse in warehouses:
-                    if not warehouse or not warehouse.zt_unsigned_scans:
-                        raise refused(UnsignedScanError(gettext(
-                                    'zt_devices.msg_scan_unsigned_refused',
-                                    warehouse=warehouse.rec_name
-                                    if warehouse else '-')), requests,
-                            event='scan_rejected')
+                cls._check_unsigned_allowed(requests)
             parsed = [(dict(json.loads(s.parsed or '{}'),
                         code=escape.unescape(s.code or '').decode(
                             'utf-8', 'replace')), 1) for s in scans]
@@ -265,11 +271,4 @@ class IssueRequest(metaclass=PoolMeta):
                     'record': str(request),
                     'used_at': now,
                     })
-            Entry.append([{
-                        'company': request.company,
-                        'warehouse': request.warehouse,
-                        'event': 'zt.device.scan.used',
-                        'record': scan,
-                        'payload': dict(scan.ledger_payload(),
-                            request=request.rec_name),
-                        } for scan in scans])
+            cls._chain_used(request, scans)
