@@ -22,11 +22,13 @@ Programming Guide (^BC, ^BE, ^BY, ^CI, ^FH).
 """
 import datetime
 import io
-import os
 import re
 
 from biip import ParseError
 from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+
+from trytond.modules.zt_inventory.pdf_font import (  # noqa: F401
+    CJK_FONTS, _register_font, find_cjk_font)
 
 __all__ = [
     'check_digit_ok', 'element_string', 'encoded', 'label_code',
@@ -69,15 +71,6 @@ GS1_128_MAX = 48
 # rather than print a symbol that scans badly.
 MIN_X_MM = 0.15
 
-# Candidate TrueType CJK fonts (reportlab reads TrueType outlines only,
-# not the CFF-based Noto CJK OpenType fonts).
-CJK_FONTS = (
-    '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc',
-    '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc',
-    '/usr/share/fonts/truetype/arphic/uming.ttc',
-    '/usr/share/fonts/truetype/arphic/ukai.ttc',
-    '/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf',
-    )
 
 
 def check_digit_ok(digits):
@@ -288,31 +281,6 @@ def label_png(label, dpi=300):
     out = io.BytesIO()
     image.save(out, format='PNG', dpi=(dpi, dpi))
     return out.getvalue()
-
-
-def find_cjk_font(candidates=CJK_FONTS):
-    """Return the path of an installed TrueType CJK font, or None.
-
-    candidates: paths tried in order (default CJK_FONTS, first
-    /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc of Debian's
-    fonts-wqy-zenhei).
-    """
-    for path in candidates:
-        if os.path.isfile(path):
-            return path
-    return None
-
-
-def _register_font(path):
-    "Register a TTF/TTC (subfont 0) with reportlab; return its name."
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    name = 'zt-label-' + os.path.basename(path).rsplit('.', 1)[0]
-    if name not in pdfmetrics.getRegisteredFontNames():
-        kwargs = {'subfontIndex': 0} if path.endswith('.ttc') else {}
-        pdfmetrics.registerFont(TTFont(name, path, **kwargs))
-    return name
 
 
 def _text_font(texts, cjk_font):

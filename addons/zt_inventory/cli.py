@@ -61,6 +61,33 @@ def build_parser():
     trace.add_argument('--lot', metavar='LOT', help="the lot's number")
     trace.add_argument('--format', choices=['table', 'json'],
         default='table', help="output format (default: table)")
+    slip = commands.add_parser('slip',
+        help="print the pick slip of an issue request to a PDF file",
+        description="Write the pick slip of the issue request NUMBER "
+        "(QR code of its number and last ledger hash, Code 128 of its "
+        "number) to FILE.pdf.  Exit 0, 1 when it cannot be printed (no "
+        "file is written), 2 for an unknown request.")
+    add_database_options(slip)
+    slip.add_argument('--request', required=True, metavar='NUMBER',
+        help="the request's number")
+    slip.add_argument('-o', '--output', required=True, metavar='FILE.pdf',
+        help="the PDF file to write")
+    slip.add_argument('--lang', default='en', metavar='LANG',
+        help="language of the labels: en (default) or zh_CN")
+    slip.add_argument('--format', dest='page', choices=['a4', '80mm'],
+        default='a4', help="page: A4 (default) or an 80 mm roll")
+    verify_slip = commands.add_parser('verify-slip',
+        help="check a printed pick slip against the ledger",
+        description="Read the QR code of the pick slip FILE.pdf (or the "
+        "text of --qr) and compare it with the request's ledger: exit 0 "
+        "when nothing was recorded since printing, 1 otherwise with the "
+        "reason.")
+    add_database_options(verify_slip)
+    slip_source = verify_slip.add_mutually_exclusive_group(required=True)
+    slip_source.add_argument('pdf', nargs='?', metavar='FILE.pdf',
+        help="the printed slip as PDF")
+    slip_source.add_argument('--qr', metavar='TEXT',
+        help="the text of the slip's QR code, as scanned")
     sod_report = commands.add_parser('sod-report',
         help="list the users whose groups break a segregation-of-duties "
         "rule",
@@ -192,6 +219,14 @@ def dispatch(options):
                 file=sys.stderr)
             sys.exit(2)
         sys.exit(rules(options.config_file, options.database, options.rule))
+    elif options.command == 'slip':
+        from .slip_report import main_slip
+        sys.exit(main_slip(options.config_file, options.database,
+                options.request, options.output, options.lang, options.page))
+    elif options.command == 'verify-slip':
+        from .slip_report import main_verify
+        sys.exit(main_verify(options.config_file, options.database,
+                options.pdf, options.qr))
     elif options.command == 'trace':
         from .ledger_trace import main as trace
         sys.exit(trace(options.config_file, options.database,

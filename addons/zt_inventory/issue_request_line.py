@@ -88,10 +88,14 @@ class IssueRequestLine(ModelSQL, ModelView):
             return product.cost_price or Decimal(0)
 
     def get_value(self, name):
+        """The line's value: quantity in the product's default unit x unit
+        cost, in company currency, rounded to the currency (the field's 2
+        digits would refuse more)."""
         cost = self.unit_cost
         if cost is None:
             cost = self.current_cost()
-        return Decimal(str(self.internal_quantity)) * cost
+        value = Decimal(str(self.internal_quantity)) * cost
+        return self.request.company.currency.round(value)
 
     @classmethod
     def snapshot_cost(cls, lines):

@@ -46,6 +46,10 @@ def run(config_file, database, serve=True):
         step("[3/5] loading demo data")
         from . import data
         info = data.load(config_file, database)
+        from . import history
+        step("  %d days of history: %d receipts, productions issued "
+            "through requests, transfers and counts, back-dated (%.0f s)"
+            % history.summary(config_file, database))
         log_file = os.path.join(
             os.path.dirname(config_file), 'trytond-%s.log' % database)
         step("[4/5] starting trytond -c %s -d %s (log: %s)"

@@ -9,6 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from . import materials as M
+from .history import OLDEST_DAYS
 
 COMPANY_NAME = "Zero-Trust Demo Factory"
 TIMEZONE = 'Asia/Shanghai'
@@ -27,7 +28,9 @@ def load(config_file, database, today=None):
     dead_date = today - dt.timedelta(days=M.DEAD_STOCK_DAYS)
     company = setup_company(config)
     print("  company %s (CNY, %s)" % (COMPANY_NAME, TIMEZONE))
-    years = range(dead_date.year, local_today.year + 1)
+    # The demo history (history.py) receives items up to OLDEST_DAYS ago.
+    oldest = min(dead_date, today - dt.timedelta(days=OLDEST_DAYS))
+    years = range(oldest.year, local_today.year + 1)
     category = setup_accounting(config, company, years)
     print("  chart of accounts, fiscal year %s (continental), "
         "stock accounts" % ', '.join(map(str, years)))
@@ -52,6 +55,9 @@ def load(config_file, database, today=None):
     create_users(config, company)
     print("  %d users with employees and badges; keepers assigned to "
         "their warehouses" % len(M.USERS))
+    from . import dashboard
+    print("  Manager Cockpit at the login of %s"
+        % ', '.join(dashboard.setup(config)))
     create_devices(company)
     print("  devices %s registered (enrol them with ztinv bridge enrol); "
         "unsigned scans accepted in %s only" % (

@@ -1,0 +1,218 @@
+# This file is part of zt-inventory.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Shared context of the inventory cockpit reports.
+
+Every cockpit report (turnover, flow, age, safety stock) reads its filters
+from the Transaction context filled by this context model, as Tryton's
+``stock.reporting.*.context`` do.  Dates are local dates of the company
+(``ir.date.today()`` uses the company time zone).
+"""
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+from sql import Cast
+from sql.functions import Function, Round
+
+from trytond import backend
+from trytond.model import ModelView, fields
+from trytond.pool import Pool
+from trytond.pyson import Eval, PYSONEncoder
+from trytond.transaction import Transaction
+from trytond.wizard import StateAction, Wizard
+
+PERIODS = [
+    ('day', "Day"),
+    ('week', "Week"),
+    ('month', "Month"),
+    ]
+
+
+class CockpitContext(ModelView):
+    "Inventory Cockpit Context"
+    __name__ = 'zt.cockpit.context'
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    warehouse = fields.Many2One(
+        'stock.location', "Warehouse",
+        domain=[('type', '=', 'warehouse')],
+        help="Leave empty for all the warehouses of the company.")
+    category = fields.Many2One(
+        'product.category', "Category",
+        help="Only products of this category or of its children.")
+    from_date = fields.Date(
+        "From Date", required=True,
+        domain=[('from_date', '<=', Eval('to_date'))])
+    to_date = fields.Date(
+        "To Date", required=True,
+        domain=[('to_date', '>=', Eval('from_date'))])
+    period = fields.Selection(PERIODS, "Period", required=True)
+    as_of = fields.Date(
+        "As of", required=True,
+        help="Local date (company time zone) of the stock picture.")
+    consumption_days = fields.Integer(
+        "Consumption Window", required=True,
+        domain=[('consumption_days', '>', 0)],
+        help="Number of days over which the average daily consumption "
+        "is computed.")
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')
+
+    @classmethod
+    def default_warehouse(cls):
+        return Transaction().context.get('warehouse')
+
+    @classmethod
+    def default_category(cls):
+        return Transaction().context.get('category')
+
+    @classmethod
+    def default_from_date(cls):
+        context = Transaction().context
+        if context.get('from_date'):
+            return context['from_date']
+        return _today() - relativedelta(day=1, months=6)
+
+    @classmethod
+    def default_to_date(cls):
+        return Transaction().context.get('to_date') or _today()
+
+    @classmethod
+    def default_period(cls):
+        return Transaction().context.get('period') or 'month'
+
+    @classmethod
+    def default_as_of(cls):
+        return Transaction().context.get('as_of') or _today()
+
+    @classmethod
+    def default_consumption_days(cls):
+        return Transaction().context.get('consumption_days') or 30
+
+
+def _today():
+    "Return today's date in the company time zone."
+    return Pool().get('ir.date').today()
+
+
+def context_filters():
+    """Return the cockpit filters of the Transaction context.
+
+    Returns a dict with keys company (id or None), warehouse (id or None),
+    category (id or None), from_date, to_date, as_of (local dates, the
+    company's time zone; missing dates default as the context model does),
+    period ('day', 'week' or 'month') and consumption_days (int > 0).
+    """
+    context = Transaction().context
+    today = None
+
+    def get_date(name, default):
+        nonlocal today
+        value = context.get(name)
+        if value is None:
+            if today is None:
+                today = _today()
+            value = default(today)
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return value
+
+    to_date = get_date('to_date', lambda t: t)
+    return {
+        'company': context.get('company'),
+        'warehouse': context.get('warehouse'),
+        'category': context.get('category'),
+        'from_date': get_date(
+            'from_date', lambda t: t - relativedelta(day=1, months=6)),
+        'to_date': to_date,
+        'as_of': get_date('as_of', lambda t: t),
+        'period': context.get('period') or 'month',
+        'consumption_days': context.get('consumption_days') or 30,
+        }
+
+
+def period_bounds(from_date, to_date, period):
+    """Split [from_date, to_date] (local dates) into periods.
+
+    Returns a list of (start, end) dates, end inclusive, clipped to the
+    range: 'day' one per day, 'week' ISO weeks (Monday to Sunday), 'month'
+    calendar months.  Raises ValueError for an unknown period.
+    """
+    if period not in dict(PERIODS):
+        raise ValueError(period)
+    bounds = []
+    day = from_date
+    while day <= to_date:
+        if period == 'day':
+            end = day
+        elif period == 'week':
+            end = day + dt.timedelta(days=6 - day.weekday())
+        else:
+            end = day + relativedelta(day=31)
+        end = min(end, to_date)
+        bounds.append((day, end))
+        day = end + dt.timedelta(days=1)
+    return bounds
+
+
+def inside(location, warehouse):
+    """SQL condition: ``location`` (stock_location table) is in the scope.
+
+    ``warehouse`` is a stock.location of type warehouse (its nested-set
+    left/right bound the scope) or None for every storage location of
+    the company's warehouses."""
+    if warehouse:
+        return ((location.left >= warehouse.left)
+            & (location.right <= warehouse.right))
+    return location.type == 'storage'
+
+
+def category_products(category):
+    """SQL sub-query of the product ids of ``category`` (id) or of its
+    children, None when ``category`` is None."""
+    if not category:
+        return None
+    pool = Pool()
+    Category = pool.get('product.category')
+    Product = pool.get('product.product')
+    TemplateCategory = pool.get('product.template-product.category')
+    product = Product.__table__()
+    link = TemplateCategory.__table__()
+    children = Category.search(
+        [('parent', 'child_of', [category])], query=True)
+    return product.join(link,
+        condition=link.template == product.template).select(
+        product.id, where=link.category.in_(children))
+
+
+def money(expression):
+    "SQL ``expression`` as a NUMERIC rounded to 4 digits (both backends)."
+    return Round(Cast(expression, 'NUMERIC'), 4)
+
+
+def day_diff(end, start):
+    "SQL number of days from ``start`` to ``end`` (dates)."
+    if backend.name == 'sqlite':
+        return _JulianDay(end) - _JulianDay(start)
+    return end - start
+
+
+class _JulianDay(Function):
+    __slots__ = ()
+    _function = 'JULIANDAY'
+
+
+class CockpitOpenMoves(Wizard):
+    """Open the stock moves behind the selected cockpit rows.
+
+    Each row model provides ``moves_domain()``: a stock.move domain (list)
+    of the done moves its figures come from."""
+    __name__ = 'zt.cockpit.open_moves'
+    start_state = 'open_'
+    open_ = StateAction('zt_inventory.act_cockpit_move')
+
+    def do_open_(self, action):
+        domain = ['OR'] + [r.moves_domain() for r in self.records]
+        action['pyson_domain'] = PYSONEncoder().encode(domain)
+        return action, {}
