@@ -186,6 +186,25 @@ def category_products(category):
         product.id, where=link.category.in_(children))
 
 
+def product_tables():
+    """Return fresh (product.product, product.template) tables, to join a
+    report's product to its default unit of measure in the SQL: a unit
+    computed per row costs a query per row (doc/cockpit.rst,
+    Benchmark)."""
+    pool = Pool()
+    return (pool.get('product.product').__table__(),
+        pool.get('product.template').__table__())
+
+
+def company_currency(records):
+    """Return {record id: currency id} of the context's company for the
+    report rows ``records`` (each row is of that company)."""
+    Company = Pool().get('company.company')
+    company = context_filters()['company']
+    currency = Company(company).currency.id if company else None
+    return {r.id: currency for r in records}
+
+
 def money(expression):
     "SQL ``expression`` as a NUMERIC rounded to 4 digits (both backends)."
     return Round(Cast(expression, 'NUMERIC'), 4)

@@ -21,7 +21,7 @@ from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
 from . import kpi
-from .cockpit import context_filters
+from .cockpit import company_currency, context_filters, product_tables
 
 # Location types a receipt comes from (stock entering the company).
 RECEIPT_TYPES = ['supplier', 'production', 'lost_found', 'customer']
@@ -83,16 +83,17 @@ class _AgeMixin:
         help="Part of the quantity on hand exceeds the known receipts: "
         "it is reported in the oldest bucket.")
 
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None
+    @classmethod
+    def get_currency(cls, records, name):
+        "The context company's currency: every row is of that company."
+        return company_currency(records)
 
 
 class Age(_AgeMixin, ModelSQL, ModelView):
     "Inventory Age per Product"
     __name__ = 'zt.cockpit.age'
     product = fields.Many2One('product.product', "Product")
-    unit = fields.Function(
-        fields.Many2One('product.uom', "Unit"), 'get_unit')
+    unit = fields.Many2One('product.uom', "Unit")
     last_movement = fields.Date("Last Movement",
         help="Date of the last done move taking the product out of the "
         "company's stock.")
@@ -108,9 +109,6 @@ class Age(_AgeMixin, ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('product', 'ASC'), ('bucket', 'ASC'), ('id', 'ASC')]
-
-    def get_unit(self, name):
-        return self.product.default_uom.id if self.product else None
 
     def get_dead_stock_policy(self, name):
         return kpi.DEAD_STOCK_POLICY
@@ -154,11 +152,16 @@ class Age(_AgeMixin, ModelSQL, ModelView):
         dead = dead_stock_condition(rows.last_movement,
             Min(rows.oldest_date, window=product_window),
             Max(rows.unknown, window=product_window) == 1, as_of)
-        return rows.select(
+        product, template = product_tables()
+        return (rows
+            .join(product, condition=rows.product == product.id)
+            .join(template, condition=product.template == template.id)
+            .select(
             (rows.product * len(kpi.AGE_BUCKETS) + rows.bucket_index
                 ).as_('id'),
             Literal(filters['company']).as_('company'),
             rows.product.as_('product'),
+            template.default_uom.as_('unit'),
             Case(*[(rows.bucket_index == i, k)
                     for k, i, _, _ in bucket_bounds(as_of)],
                 else_=Null).as_('bucket'),
@@ -168,7 +171,7 @@ class Age(_AgeMixin, ModelSQL, ModelView):
             rows.oldest_date.as_('oldest_date'),
             (rows.unknown == 1).as_('unknown_origin'),
             rows.last_movement.as_('last_movement'),
-            dead.as_('dead_stock'))
+            dead.as_('dead_stock')))
 
     def get_moves(self, name):
         """Return the ids of the done receipts of the row's product dated

@@ -20,7 +20,7 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
-from .cockpit import context_filters
+from .cockpit import context_filters, product_tables
 from .cockpit_age import filter_categories, product_filter
 
 
@@ -31,8 +31,7 @@ class Safety(ModelSQL, ModelView):
     order_point = fields.Many2One('stock.order_point', "Order Point")
     product = fields.Many2One('product.product', "Product")
     location = fields.Many2One('stock.location', "Location")
-    unit = fields.Function(
-        fields.Many2One('product.uom', "Unit"), 'get_unit')
+    unit = fields.Many2One('product.uom', "Unit")
     quantity = fields.Float("Quantity", digits=(16, 4),
         help="On hand at the end of the context date, in the product's "
         "default unit of measure.")
@@ -70,9 +69,6 @@ class Safety(ModelSQL, ModelView):
     def order_stock_out_date(tables):
         table, _ = tables[None]
         return [table.days_left]
-
-    def get_unit(self, name):
-        return self.product.default_uom.id if self.product else None
 
     def get_stock_out_date(self, name):
         "Return the context's as_of + days_left (local date) or None."
@@ -148,11 +144,16 @@ class Safety(ModelSQL, ModelView):
             (stock.consumed <= 0, Null),
             else_=Cast(Ceil(stock.quantity * window / stock.consumed),
                 'INTEGER'))
-        return stock.select(
+        product, template = product_tables()
+        return (stock
+            .join(product, condition=stock.product == product.id)
+            .join(template, condition=product.template == template.id)
+            .select(
             stock.id.as_('id'),
             Literal(company).as_('company'),
             stock.id.as_('order_point'),
             stock.product.as_('product'),
+            template.default_uom.as_('unit'),
             stock.location.as_('location'),
             stock.quantity.as_('quantity'),
             stock.min_quantity.as_('min_quantity'),
@@ -160,7 +161,7 @@ class Safety(ModelSQL, ModelView):
             stock.consumed.as_('consumed_quantity'),
             (stock.consumed / window).as_('daily_consumption'),
             days_left.as_('days_left'),
-            where=stock.quantity < stock.min_quantity)
+            where=stock.quantity < stock.min_quantity))
 
     def get_moves(self, name):
         """Return the ids of the done moves out of the company's stock from

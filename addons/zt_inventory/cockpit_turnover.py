@@ -25,8 +25,8 @@ from trytond.transaction import Transaction
 from trytond.wizard import StateAction, Wizard
 
 from .cockpit import (
-    category_products, context_filters, day_diff, inside, money,
-    period_bounds)
+    category_products, company_currency, context_filters, day_diff, inside,
+    money, period_bounds, product_tables)
 
 
 def periods_table(filters):
@@ -47,8 +47,10 @@ class _CockpitMixin:
     period_start = fields.Date("Period Start")
     period_end = fields.Date("Period End")
 
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None
+    @classmethod
+    def get_currency(cls, records, name):
+        "The context company's currency: every row is of that company."
+        return company_currency(records)
 
     @classmethod
     def _warehouse(cls, filters):
@@ -79,8 +81,7 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
     __name__ = 'zt.cockpit.turnover'
 
     product = fields.Many2One('product.product', "Product")
-    unit = fields.Function(
-        fields.Many2One('product.uom', "Unit"), 'get_unit')
+    unit = fields.Many2One('product.uom', "Unit")
     output_quantity = fields.Float(
         "Issued Quantity", digits=(None, 3),
         help="Quantity issued to outside the warehouses, in the product's "
@@ -105,9 +106,6 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
         cls._order = [
             ('period_start', 'DESC'), ('turnover', 'DESC'),
             ('id', 'ASC')]
-
-    def get_unit(self, name):
-        return self.product.default_uom.id if self.product else None
 
     @classmethod
     def table_query(cls):
@@ -207,13 +205,18 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
         cost2 = CostPrice.__table__()
         average_value = grouped.average_quantity * Coalesce(
             cost2.cost_price, 0)
-        return grouped.join(cost2, 'LEFT',
-            condition=(cost2.product == grouped.product)
-            & (cost2.company == company)).select(
+        product, template = product_tables()
+        return (grouped
+            .join(cost2, 'LEFT', condition=(cost2.product == grouped.product)
+                & (cost2.company == company))
+            .join(product, condition=grouped.product == product.id)
+            .join(template, condition=product.template == template.id)
+            .select(
             RowNumber(window=Window([], order_by=[
                         grouped.product, grouped.period_start])).as_('id'),
             Literal(company).as_('company'),
             grouped.product.as_('product'),
+            template.default_uom.as_('unit'),
             grouped.period_start.as_('period_start'),
             grouped.period_end.as_('period_end'),
             Cast(grouped.output_quantity, 'FLOAT').as_('output_quantity'),
@@ -223,7 +226,7 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
             Cast(grouped.cogs / NullIf(average_value, 0), 'FLOAT').as_(
                 'turnover'),
             where=(grouped.average_quantity != 0)
-            | (grouped.output_quantity != 0))
+            | (grouped.output_quantity != 0)))
 
     def moves_domain(self):
         "stock.move domain of the row's moves (product, period, scope)."

@@ -19,13 +19,21 @@ measured in one run.
    latency, closed loop and paced, and the scans per second sustained,
    against plain Tryton RPCs (party create, product lookup) timed the same
    way in the same run (goal: p95 at most 100 ms); see bench_devices.py.
+5. The inventory cockpit's reports (zt.cockpit.*) on a generated history
+   of ``--cockpit-moves`` moves of ``--cockpit-products`` products (two
+   warehouses, transfers, cancelled moves, categories, order points):
+   ``search_read`` of each list view as the client asks it, default,
+   warehouse and category filters, against Tryton's own stock reports on
+   the same data, and the EXPLAIN ANALYZE plans (goal: each at most 1 s);
+   see bench_cockpit.py.
 
 Prints a table, writes var/bench/ledger-<timestamp>.json (parts 1 and 2),
 var/bench/rules-<timestamp>.json (part 3) and
-var/bench/devices-<timestamp>.json (part 4) and drops the zt_bench_*
+var/bench/devices-<timestamp>.json (part 4),
+var/bench/cockpit-<timestamp>.json (part 5) and drops the zt_bench_*
 databases it created (unless --keep).  ``--skip-moves --skip-verify``
-runs parts 3 and 4; ``--skip-moves --skip-verify --skip-rules`` part 4
-only.
+runs parts 3, 4 and 5; ``--skip-moves --skip-verify --skip-rules
+--skip-devices`` part 5 only.
 """
 import argparse
 import configparser
@@ -50,6 +58,7 @@ MOVES_GOAL = 1.2
 VERIFY_GOAL = 5.0
 RULES_GOAL = 1.2
 DEVICES_GOAL_MS = 100.0
+COCKPIT_GOAL_S = 1.0
 
 
 def parse_args(argv=None):
@@ -98,6 +107,17 @@ def parse_args(argv=None):
         "the paced rows of part 4 (default 1: an operator scanning once a "
         "second on each device)")
     parser.add_argument('--skip-devices', action='store_true')
+    parser.add_argument('--cockpit-moves', type=history_sizes,
+        default=[1000000], metavar='N[,N]',
+        help="moves of the cockpit's generated history; several sizes, "
+        "ascending, are loaded and measured in turn (default 1000000)")
+    parser.add_argument('--cockpit-products', type=int, default=10000,
+        metavar='N', help="products of the cockpit's database (default "
+        "10000)")
+    parser.add_argument('--cockpit-categories', type=int, default=50,
+        metavar='N', help="product categories of the cockpit's database "
+        "(default 50)")
+    parser.add_argument('--skip-cockpit', action='store_true')
     parser.add_argument('--keep', action='store_true',
         help="keep the zt_bench_* databases")
     parser.add_argument('--uri', default=os.environ.get(
@@ -251,6 +271,17 @@ def run_devices(options, uri, database):
     return result
 
 
+def run_cockpit(options, uri, database):
+    "Part 5; return its results (dict)."
+    import bench_cockpit
+    world = bench_cockpit.build_world(database, options.cockpit_products,
+        options.cockpit_categories)
+    result = bench_cockpit.run(database, conninfo(uri, database), world,
+        options.cockpit_moves, options.repeat)
+    result['goal_s'] = COCKPIT_GOAL_S
+    return result
+
+
 def table(results):
     "Return the results (dict) as a readable table (str)."
     lines = ['', 'zt-inventory benchmark, %s, %s CPU(s), %s' % (
@@ -301,6 +332,10 @@ def table(results):
     if devices:
         import bench_devices
         lines += bench_devices.table(devices, DEVICES_GOAL_MS) + ['']
+    cockpit = results.get('cockpit')
+    if cockpit:
+        import bench_cockpit
+        lines += bench_cockpit.table(cockpit, COCKPIT_GOAL_S) + ['']
     return '\n'.join(lines)
 
 
@@ -334,6 +369,10 @@ def main(argv=None):
     devices_database = 'zt_bench_devices_%s' % stamp.replace('-', '_')
     if not options.skip_devices:
         modules[devices_database] = ['zt_devices']
+    cockpit_database = 'zt_bench_cockpit_%s' % stamp.replace('-', '_')
+    if not options.skip_cockpit:
+        # zt_rules marks the abnormal moves in the flow report
+        modules[cockpit_database] = ['zt_rules']
     results = {'date': now.isoformat(timespec='seconds'),
         'nproc': os.cpu_count(), 'machine': platform.platform(),
         'python': platform.python_version(), 'repeat': options.repeat,
@@ -357,6 +396,9 @@ def main(argv=None):
         if not options.skip_devices:
             results['devices'] = run_devices(options, options.uri,
                 devices_database)
+        if not options.skip_cockpit:
+            results['cockpit'] = run_cockpit(options, options.uri,
+                cockpit_database)
     finally:
         if not options.keep:
             drop_databases(options.uri, modules)
@@ -367,6 +409,7 @@ def main(argv=None):
     print(table(results))
     rules = results.pop('rules', None)
     devices = results.pop('devices', None)
+    cockpit = results.pop('cockpit', None)
     common = {k: v for k, v in results.items()
         if k not in {'moves', 'verify', 'databases'}}
     if ledger_parts:
@@ -383,8 +426,13 @@ def main(argv=None):
         path.write_text(json.dumps(dict(common, database=devices_database,
                     devices=devices), indent=2, default=str) + '\n')
         print('results: %s' % path.relative_to(ROOT))
-        if devices['problems']:
-            return 1
+    if cockpit:
+        path = OUT / ('cockpit-%s.json' % stamp)
+        path.write_text(json.dumps(dict(common, database=cockpit_database,
+                    cockpit=cockpit), indent=2, default=str) + '\n')
+        print('results: %s' % path.relative_to(ROOT))
+    if devices and devices['problems']:
+        return 1
     return 0
 
 

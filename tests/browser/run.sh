@@ -82,7 +82,7 @@ mkdir -p "$ARTIFACTS"
 # server (rules.spec.mjs changes the demo: it acknowledges an alert); every
 # spec runs even when one fails, and any failure fails the run.
 FAILED=()
-for spec in keeper.spec.mjs rules.spec.mjs pda.spec.mjs; do
+for spec in keeper.spec.mjs rules.spec.mjs pda.spec.mjs cockpit.spec.mjs; do
     echo "browser: running $spec"
     if ! BASE_URL="http://127.0.0.1:$PORT" ZT_DB="$DB" ARTIFACT_DIR="$ARTIFACTS" \
             node "$HERE/$spec"; then

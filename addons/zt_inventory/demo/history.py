@@ -42,8 +42,9 @@ BURST = 'RM-3005'
 BURST_DAYS = (20, 19, 18)
 # Stock counts of WH (days before today) with a small gain or loss.
 COUNT_DAYS = (61, 31)
-# Finished product -> (weekdays of its productions (day index % PRODUCTION_CYCLE),
-# largest quantity); the supplier families and their receipt weekday.
+# Finished product -> (weekdays of its productions (day index %
+# PRODUCTION_CYCLE), largest quantity); the supplier families and their
+# receipt weekday.
 # Productions and transfers every other week: each production is a request,
 # its approval and its issue (about 6 s of the demo's build).
 PRODUCTION_CYCLE = TRANSFER_CYCLE = 14
@@ -397,7 +398,7 @@ class Player:
         self.date = date
         Location = pool.get('stock.location')
         Product = pool.get('product.product')
-        self.locations = {l.code: l for l in Location.search(
+        self.locations = {loc.code: loc for loc in Location.search(
                 [('code', '!=', None)])}
         self.products = {p.code: p for p in Product.search([])}
         Company = pool.get('company.company')

@@ -149,6 +149,41 @@ class CockpitTurnoverTestCase(DBTestCase):
         self.assertAlmostEqual(cats[1].turnover, second.turnover, places=5)
 
     @with_transaction()
+    def test_turnover_period(self):
+        """The trend line: one row per period of the whole scope.
+
+        Valve as in data(): COGS 55, average value 44.  Pipe (cost 2):
+        receive 20 on D0, issue 10 to a customer on D0+5: end-of-day
+        quantities 20 x 5 days then 10 x 5 days, average 150 / 10 = 15
+        units, 30 at 2 each; COGS 10 x 2 = 20.  The period row is the ratio
+        of the sums, (55 + 20) / (44 + 30) = 75 / 74, not the sum of the
+        products' turnovers 1.25 + 20 / 30 (what a chart over product or
+        category rows would draw)."""
+        pool = Pool()
+        Period = pool.get('zt.cockpit.turnover.period')
+        Turnover = pool.get('zt.cockpit.turnover')
+        w = World.build()
+        self.data(w)
+        pipe = w.create_product("Pipe", 2)
+        self.move(w, pipe, 20, w.supplier, w.storage, D0)
+        self.move(w, pipe, 10, w.storage, w.customer,
+            D0 + dt.timedelta(5))
+        with self.context(w):
+            row, = Period.search([])
+            products = Turnover.search([])
+            self.assertEqual(len(Turnover.search(
+                        [('product', '=', pipe.id)])), 1)
+        self.assertEqual(row.period_start, D0)
+        self.assertEqual(row.cost_of_goods_issued, Decimal(75))
+        self.assertEqual(row.average_value, Decimal(74))
+        self.assertAlmostEqual(row.turnover, 75 / 74)
+        self.assertAlmostEqual(
+            sum(p.turnover for p in products), 1.25 + 20 / 30)
+        self.assertNotAlmostEqual(
+            row.turnover, sum(p.turnover for p in products))
+        self.assertEqual(row.currency, w.company.currency)
+
+    @with_transaction()
     def test_flow(self):
         """Flow of the world's warehouse over D0..D0+9 by month: inbound
         10 + 6 = 16 units (80 at cost 5), outbound 4 + 7 = 11 (55), 4 moves;
