@@ -14,11 +14,15 @@ from sql import Cast
 from sql.functions import Function, Round
 
 from trytond import backend
+from trytond.exceptions import UserError
+from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, PYSONEncoder
 from trytond.transaction import Transaction
 from trytond.wizard import StateAction, Wizard
+
+from . import kpi
 
 PERIODS = [
     ('day', "Day"),
@@ -96,6 +100,11 @@ def _today():
     return Pool().get('ir.date').today()
 
 
+# Longest date range of a report (days): the reports build one SQL row per
+# day of the range.
+MAX_RANGE_DAYS = 3660
+
+
 def context_filters():
     """Return the cockpit filters of the Transaction context.
 
@@ -103,6 +112,9 @@ def context_filters():
     category (id or None), from_date, to_date, as_of (local dates, the
     company's time zone; missing dates default as the context model does),
     period ('day', 'week' or 'month') and consumption_days (int > 0).
+    Raises UserError for an unknown period, a start after the end or a
+    range longer than MAX_RANGE_DAYS (the context travels from the client
+    as it likes: nothing is trusted).
     """
     context = Transaction().context
     today = None
@@ -119,7 +131,7 @@ def context_filters():
         return value
 
     to_date = get_date('to_date', lambda t: t)
-    return {
+    filters = {
         'company': context.get('company'),
         'warehouse': context.get('warehouse'),
         'category': context.get('category'),
@@ -130,6 +142,26 @@ def context_filters():
         'period': context.get('period') or 'month',
         'consumption_days': context.get('consumption_days') or 30,
         }
+    check_filters(filters)
+    return filters
+
+
+def check_filters(filters):
+    "Raise UserError when the cockpit ``filters`` cannot make a report."
+    if filters['period'] not in kpi.PERIODS:
+        raise UserError(gettext('zt_inventory.msg_cockpit_period',
+                period=filters['period'], periods=', '.join(kpi.PERIODS)))
+    for name in ['from_date', 'to_date', 'as_of']:
+        if not isinstance(filters[name], dt.date):
+            raise UserError(gettext('zt_inventory.msg_cockpit_date',
+                    name=name))
+    if filters['from_date'] > filters['to_date']:
+        raise UserError(gettext('zt_inventory.msg_cockpit_dates',
+                from_date=filters['from_date'], to_date=filters['to_date']))
+    days = (filters['to_date'] - filters['from_date']).days + 1
+    if days > MAX_RANGE_DAYS:
+        raise UserError(gettext('zt_inventory.msg_cockpit_range',
+                days=days, maximum=MAX_RANGE_DAYS))
 
 
 def period_bounds(from_date, to_date, period):

@@ -127,7 +127,7 @@ async function stepCockpitDrilldown(page) {
     check(titles.map((t) => t.trim()).includes(ageChart.name),
         `the board's panels ${JSON.stringify(titles)} miss "${
             ageChart.name}"`);
-    for (const model of ['zt.cockpit.turnover.category', AGE_MODEL,
+    for (const model of ['zt.cockpit.turnover.period', AGE_MODEL,
         'zt.cockpit.safety', 'zt.cockpit.flow']) {
         check(models.includes(model), `the board lacks ${model}: ${models}`);
     }

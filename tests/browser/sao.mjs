@@ -143,18 +143,34 @@ export async function dismissConfigurationWizards(page) {
 // The user menu's last item is "Logout" (Sao.NotificationMenu); selectors
 // avoid labels because the demo users may work in zh_CN.
 export async function logout(page) {
-    await page.locator('#user-preferences a.dropdown-toggle').click();
-    await page.locator('#user-preferences li.notification-item a[role=menuitem]')
-        .last().click();
-    // sao asks before closing the open tabs (Sao.common.sur: OK is primary).
-    const confirm = page.locator('.modal-dialog:visible button.btn-primary');
-    try {
-        await confirm.waitFor({ timeout: 3000 });
-        await confirm.click();
-    } catch {
-        // no tab was open
+    // sao rebuilds the user menu when its notifications arrive: a click on
+    // an item that is being replaced does nothing, so try again.
+    for (let attempt = 1; ; attempt++) {
+        await page.locator('#user-preferences a.dropdown-toggle').click();
+        await page.waitForTimeout(300);
+        await page.locator(
+            '#user-preferences li.notification-item a[role=menuitem]')
+            .last().click();
+        // sao asks before closing the open tabs (Sao.common.sur: OK is
+        // primary).
+        const confirm = page.locator('.modal-dialog:visible button.btn-primary');
+        try {
+            await confirm.waitFor({ timeout: 3000 });
+            await confirm.click();
+        } catch {
+            // no tab was open
+        }
+        try {
+            await page.locator('#login').waitFor(
+                { timeout: attempt < 3 ? 10000 : TIMEOUT });
+            break;
+        } catch (error) {
+            if (attempt >= 3) {
+                throw error;
+            }
+            log(`logout: no sign-in form yet, again (${attempt})`);
+        }
     }
-    await page.locator('#login').waitFor({ timeout: TIMEOUT });
     log('logged out');
 }
 

@@ -6,6 +6,7 @@ drill-down and access."""
 import datetime as dt
 from decimal import Decimal
 
+from trytond.exceptions import UserError
 from trytond.model.exceptions import AccessError
 from trytond.modules.zt_inventory import kpi
 from trytond.modules.zt_inventory.cockpit import period_bounds
@@ -182,6 +183,30 @@ class CockpitTurnoverTestCase(DBTestCase):
         self.assertNotAlmostEqual(
             row.turnover, sum(p.turnover for p in products))
         self.assertEqual(row.currency, w.company.currency)
+
+    @with_transaction()
+    def test_bad_filters(self):
+        """The context comes from the client: an unknown period, a start
+        after the end, a non-date and a range of more than 3660 days are
+        refused with a message saying what to change, by every report."""
+        pool = Pool()
+        w = World.build()
+        bad = [
+            ({'period': 'year'}, 'unknown'),
+            ({'from_date': D0 + dt.timedelta(1), 'to_date': D0}, 'swap'),
+            ({'to_date': '2024-03-01'}, 'must be a date'),
+            ({'from_date': dt.date(1, 1, 1)}, 'shorten'),
+            ]
+        for name in ['zt.cockpit.turnover', 'zt.cockpit.turnover.category',
+                'zt.cockpit.turnover.period', 'zt.cockpit.flow',
+                'zt.cockpit.age', 'zt.cockpit.safety']:
+            Model = pool.get(name)
+            for values, text in bad:
+                with self.subTest(model=name, values=values), \
+                        self.context(w, **values), \
+                        self.assertRaises(UserError) as cm:
+                    Model.search([])
+                self.assertIn(text, cm.exception.message)
 
     @with_transaction()
     def test_flow(self):
