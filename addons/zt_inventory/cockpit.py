@@ -34,6 +34,7 @@ PERIODS = [
 class CockpitContext(ModelView):
     "Inventory Cockpit Context"
     __name__ = 'zt.cockpit.context'
+    __string__ = "Cockpit Filters"
 
     company = fields.Many2One('company.company', "Company", required=True)
     warehouse = fields.Many2One(
@@ -103,6 +104,9 @@ def _today():
 # Longest date range of a report (days): the reports build one SQL row per
 # day of the range.
 MAX_RANGE_DAYS = 3660
+# The dates a report may ask for: the reports compute days before and after
+# them, which the calendar must hold.
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 
 
 def context_filters():
@@ -117,6 +121,13 @@ def context_filters():
     as it likes: nothing is trusted).
     """
     context = Transaction().context
+    # the ids first: ir.date.today() reads the context's company
+    for name in ['company', 'warehouse', 'category']:
+        value = context.get(name)
+        if value is not None and (isinstance(value, bool)
+                or not isinstance(value, int)):
+            raise UserError(gettext('zt_inventory.msg_cockpit_id',
+                    name=name, value=value))
     today = None
 
     def get_date(name, default):
@@ -140,7 +151,8 @@ def context_filters():
         'to_date': to_date,
         'as_of': get_date('as_of', lambda t: t),
         'period': context.get('period') or 'month',
-        'consumption_days': context.get('consumption_days') or 30,
+        'consumption_days': (30 if context.get('consumption_days') is None
+            else context['consumption_days']),
         }
     check_filters(filters)
     return filters
@@ -155,6 +167,24 @@ def check_filters(filters):
         if not isinstance(filters[name], dt.date):
             raise UserError(gettext('zt_inventory.msg_cockpit_date',
                     name=name))
+        if not FIRST_DATE <= filters[name] <= LAST_DATE:
+            raise UserError(gettext('zt_inventory.msg_cockpit_date_range',
+                    name=name, date=filters[name], first=FIRST_DATE,
+                    last=LAST_DATE))
+    days = filters['consumption_days']
+    if (isinstance(days, bool) or not isinstance(days, int)
+            or not 1 <= days <= MAX_RANGE_DAYS):
+        raise UserError(gettext('zt_inventory.msg_cockpit_consumption_days',
+                days=days, maximum=MAX_RANGE_DAYS))
+    if filters['warehouse'] is not None:
+        Location = Pool().get('stock.location')
+        warehouses = Location.search([
+                ('id', '=', filters['warehouse']),
+                ('type', '=', 'warehouse'),
+                ])
+        if not warehouses:
+            raise UserError(gettext('zt_inventory.msg_cockpit_warehouse',
+                    warehouse=filters['warehouse']))
     if filters['from_date'] > filters['to_date']:
         raise UserError(gettext('zt_inventory.msg_cockpit_dates',
                 from_date=filters['from_date'], to_date=filters['to_date']))

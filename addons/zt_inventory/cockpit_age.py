@@ -13,12 +13,13 @@ those of :func:`kpi.fifo_layers`, :func:`kpi.age_buckets` and
 """
 import datetime as dt
 
-from sql import Cast, Literal, Null, Window
+from sql import Cast, Literal, Null, Union, Window
 from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce, Greatest, Least
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
+from trytond.transaction import Transaction
 
 from . import kpi
 from .cockpit import company_currency, context_filters, product_tables
@@ -92,6 +93,7 @@ class _AgeMixin:
 class Age(_AgeMixin, ModelSQL, ModelView):
     "Inventory Age per Product"
     __name__ = 'zt.cockpit.age'
+    __string__ = "Inventory Age per Product"
     product = fields.Many2One('product.product', "Product")
     unit = fields.Many2One('product.uom', "Unit")
     last_movement = fields.Date("Last Movement",
@@ -174,32 +176,24 @@ class Age(_AgeMixin, ModelSQL, ModelView):
             dead.as_('dead_stock')))
 
     def get_moves(self, name):
-        """Return the ids of the done receipts of the row's product dated
-        in the row's bucket (as of the context date)."""
-        Move = Pool().get('stock.move')
+        """Return the ids of the done receipts of the row's product whose
+        FIFO layer is (partly) on hand in the row's bucket, as of the
+        context date, newest first: the receipts the row's quantity comes
+        from, not every receipt dated in the bucket."""
         filters = context_filters()
         for key, _, oldest, newest in bucket_bounds(filters['as_of']):
             if key == self.bucket:
                 break
-        domain = receipt_domain(filters['company'])
-        domain += [
-            ('product', '=', self.product.id),
-            ('effective_date', '<=', newest),
-            ]
+        layers = layers_query(filters)
+        where = ((layers.product == self.product.id)
+            & (layers.quantity > 0) & (layers.move != Null)
+            & (layers.date <= newest))
         if oldest:
-            domain.append(('effective_date', '>=', oldest))
-        return [m.id for m in Move.search(domain, order=[
-                    ('effective_date', 'DESC'), ('id', 'DESC')])]
-
-
-def receipt_domain(company):
-    "Return the stock.move domain of the done receipts of ``company`` (id)."
-    return [
-        ('company', '=', company),
-        ('state', '=', 'done'),
-        ('from_location.type', 'in', RECEIPT_TYPES),
-        ('to_location.type', '=', 'storage'),
-        ]
+            where &= layers.date >= oldest
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*layers.select(layers.move, where=where,
+                order_by=[layers.date.desc, layers.move.desc]))
+        return [move for move, in cursor]
 
 
 def dead_stock_condition(last_movement, received, unknown, as_of):
@@ -293,6 +287,7 @@ def layers_query(filters):
         .join(cost, 'LEFT', condition=cost_join)
         .select(
             stock.product.as_('product'),
+            receipts.id.as_('move'),
             receipts.date.as_('date'),
             (layer_quantity * share).as_('quantity'),
             Coalesce(cost.cost_price, 0).as_('cost_price'),
@@ -310,6 +305,7 @@ def layers_query(filters):
             & (cost2.company == company))
         .select(
             stock.product.as_('product'),
+            Literal(None).as_('move'),
             Literal(None).as_('date'),
             ((stock.on_hand - Coalesce(totals.received, 0)) * share
                 ).as_('quantity'),
@@ -317,12 +313,15 @@ def layers_query(filters):
             stock.last_movement.as_('last_movement'),
             where=(stock.on_hand > 0)
             & (stock.on_hand > Coalesce(totals.received, 0))))
-    return layers | remainder
+    # UNION ALL: two receipts of the same day, quantity and cost are two
+    # layers (a plain UNION would keep one)
+    return Union(layers, remainder, all_=True)
 
 
 class AgeCategory(_AgeMixin, ModelSQL, ModelView):
     "Inventory Age per Category"
     __name__ = 'zt.cockpit.age.category'
+    __string__ = "Inventory Age per Category"
     category = fields.Many2One('product.category', "Category")
     dead_stock_quantity = fields.Float("Dead Stock Quantity",
         digits=(16, 4), help=kpi.DEAD_STOCK_POLICY)

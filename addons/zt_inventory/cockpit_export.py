@@ -36,6 +36,7 @@ TECHNICAL_KEYS = {'language', 'language_direction', 'groups', 'locale',
     'client', 'employee', 'companies', 'date_format', 'active_test',
     'company_work_time', 'warehouse_locations'}
 FIELD_TYPES = {
+    'boolean': 'boolean',
     'integer': 'integer',
     'float': 'number',
     'numeric': 'number',
@@ -326,7 +327,7 @@ class CockpitExport(ModelSQL, ModelView):
         if ftype in {'selection', 'multiselection'}:
             return lambda row: row.get(name + ':string')
         if ftype == 'boolean':
-            return lambda row: '1' if row.get(name) else '0'
+            return lambda row: bool(row.get(name))
         return lambda row: row.get(name)
 
     def build(self, progress=None):
@@ -425,6 +426,7 @@ class Rule(metaclass=PoolMeta):
 class CockpitExportStart(ModelView):
     "Cockpit Export"
     __name__ = 'zt.cockpit.export.start'
+    __string__ = "Export to Excel"
 
     report_model = fields.Char("Report Model", readonly=True)
     filters = fields.Text("Filters", readonly=True)

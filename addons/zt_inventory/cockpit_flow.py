@@ -41,6 +41,7 @@ def days_table(filters):
 class Flow(_CockpitMixin, ModelSQL, ModelView):
     "Inventory Cockpit Flow"
     __name__ = 'zt.cockpit.flow'
+    __string__ = "Inbound and Outbound Flow"
 
     warehouse = fields.Many2One('stock.location', "Warehouse")
     category = fields.Many2One('product.category', "Category")
@@ -159,10 +160,15 @@ class Flow(_CockpitMixin, ModelSQL, ModelView):
             ('state', '=', 'done'),
             ('effective_date', '>=', self.period_start),
             ('effective_date', '<=', self.period_end),
-            ['OR',
-                ('from_location', 'child_of', [warehouse], 'parent'),
-                ('to_location', 'child_of', [warehouse], 'parent'),
-                ],
+            # crossing the warehouse's boundary, as the row's SQL counts:
+            # not the moves inside it (input to storage...)
+            ['OR', [
+                    ('from_location', 'child_of', [warehouse], 'parent'),
+                    ('to_location', 'not child_of', [warehouse], 'parent'),
+                    ], [
+                    ('to_location', 'child_of', [warehouse], 'parent'),
+                    ('from_location', 'not child_of', [warehouse], 'parent'),
+                    ]],
             ]
         if self.category:
             domain.append(

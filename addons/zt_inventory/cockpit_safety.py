@@ -20,13 +20,14 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
-from .cockpit import context_filters, product_tables
+from .cockpit import MAX_RANGE_DAYS, context_filters, product_tables
 from .cockpit_age import filter_categories, product_filter
 
 
 class Safety(ModelSQL, ModelView):
     "Safety Stock Alert"
     __name__ = 'zt.cockpit.safety'
+    __string__ = "Safety Stock Alert"
     company = fields.Many2One('company.company', "Company")
     order_point = fields.Many2One('stock.order_point', "Order Point")
     product = fields.Many2One('product.product', "Product")
@@ -186,5 +187,6 @@ def check_window(days):
     "Return ``days`` if it is an int > 0, else raise UserError."
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
         raise UserError(gettext(
-                'zt_inventory.msg_cockpit_consumption_days', days=days))
+                'zt_inventory.msg_cockpit_consumption_days', days=days,
+                maximum=MAX_RANGE_DAYS))
     return days

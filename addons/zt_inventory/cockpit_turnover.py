@@ -79,6 +79,7 @@ class _CockpitMixin:
 class Turnover(_CockpitMixin, ModelSQL, ModelView):
     "Inventory Cockpit Turnover"
     __name__ = 'zt.cockpit.turnover'
+    __string__ = "Inventory Turnover per Product"
 
     product = fields.Many2One('product.product', "Product")
     unit = fields.Many2One('product.uom', "Unit")
@@ -237,6 +238,7 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
 class TurnoverCategory(_CockpitMixin, ModelSQL, ModelView):
     "Inventory Cockpit Turnover per Category"
     __name__ = 'zt.cockpit.turnover.category'
+    __string__ = "Inventory Turnover per Category"
 
     category = fields.Many2One('product.category', "Category")
     cost_of_goods_issued = fields.Numeric(

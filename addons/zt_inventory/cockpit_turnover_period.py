@@ -21,6 +21,7 @@ from .cockpit_turnover import _CockpitMixin
 class TurnoverPeriod(_CockpitMixin, ModelSQL, ModelView):
     "Inventory Cockpit Turnover per Period"
     __name__ = 'zt.cockpit.turnover.period'
+    __string__ = "Inventory Turnover per Period"
 
     cost_of_goods_issued = fields.Numeric(
         "Cost of Goods Issued", digits=(None, 4),

@@ -19,7 +19,7 @@ import xlsxwriter
 __all__ = ['Column', 'TYPES', 'header', 'text_width', 'check_row',
     'sheet_name', 'workbook']
 
-TYPES = {'text', 'number', 'integer', 'date', 'datetime'}
+TYPES = {'text', 'number', 'integer', 'date', 'datetime', 'boolean'}
 DEFAULT_FORMATS = {
     'number': '#,##0.00',
     'integer': '0',
@@ -85,6 +85,9 @@ def _check_cell(column, value, index):
             and not isinstance(value, bool)):
         raise ValueError("row %d, column %r: %r is not an integer"
             % (index, column.title, value))
+    if column.type == 'boolean' and not isinstance(value, bool):
+        raise ValueError("row %d, column %r: %r is not a boolean"
+            % (index, column.title, value))
     if column.type == 'date' and not isinstance(value, dt.date):
         raise ValueError("row %d, column %r: %r is not a date"
             % (index, column.title, value))
@@ -146,6 +149,10 @@ class _Writer:
         if column.type in {'number', 'integer'}:
             self.sheet.write_number(row_index, col, float(value), fmt)
             width = len('{:,.2f}'.format(value))
+        elif column.type == 'boolean':
+            # a logical cell (TRUE/FALSE), which filters and formulas read
+            self.sheet.write_boolean(row_index, col, value, fmt)
+            width = 5
         elif column.type in {'date', 'datetime'}:
             self.sheet.write_datetime(row_index, col, value, fmt)
             width = len(column.format)

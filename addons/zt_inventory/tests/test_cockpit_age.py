@@ -143,6 +143,49 @@ class CockpitAgeTestCase(DBTestCase):
         self.assertEqual(rows['31-90'][1], Decimal(20))
 
     @with_transaction()
+    def test_identical_receipts(self):
+        """Two receipts of 100 on the same day at the same cost and one of
+        500 two weeks earlier, none issued: 700 on hand, all in 0-30, each
+        receipt its own layer (the tester's RM-1004: 600 before the layers
+        were a UNION ALL); the row's receipts are the three moves."""
+        world = self.locations(World.build())
+        product = world.create_product("Twin", 2)
+        first = self.receive(world, product, 500, day(14))
+        twins = [self.receive(world, product, 100, day(2))
+            for _ in range(2)]
+
+        rows = self.age_rows(world, product, AS_OF)
+
+        self.assertEqual(set(rows), {'0-30'})
+        self.assertEqual(rows['0-30'][0], 700)
+        self.assertEqual(rows['0-30'][1], Decimal(1400))
+        with Transaction().set_context(company=world.company.id,
+                as_of=AS_OF):
+            self.assertEqual(
+                sorted(m.id for m in rows['0-30'][2].moves),
+                sorted(m.id for m in [first] + twins))
+
+    @with_transaction()
+    def test_receipts_on_hand_only(self):
+        """The row's receipts are those whose layer is on hand: 10 received
+        60 days ago and 10 received 50 days ago, 15 issued 20 days ago: 5
+        on hand, all from the newer receipt (FIFO), so the 31-90 row lists
+        that one only, not both receipts dated in the bucket."""
+        world = self.locations(World.build())
+        product = world.create_product("Layer", 3)
+        self.receive(world, product, 10, day(60))
+        newer = self.receive(world, product, 10, day(50))
+        self.consume(world, product, 15, day(20))
+
+        rows = self.age_rows(world, product, AS_OF)
+
+        self.assertEqual(rows['31-90'][0], 5)
+        with Transaction().set_context(company=world.company.id,
+                as_of=AS_OF):
+            self.assertEqual([m.id for m in rows['31-90'][2].moves],
+                [newer.id])
+
+    @with_transaction()
     def test_c7_local_date(self):
         """C7: company in Asia/Shanghai; a receipt at 2025-04-11 16:30 UTC
         is 2025-04-12 00:30 local: its effective date is 2025-04-12, so

@@ -187,15 +187,26 @@ class CockpitTurnoverTestCase(DBTestCase):
     @with_transaction()
     def test_bad_filters(self):
         """The context comes from the client: an unknown period, a start
-        after the end, a non-date and a range of more than 3660 days are
-        refused with a message saying what to change, by every report."""
+        after the end, a non-date, a date the calendar cannot compute
+        around, a range of more than 3660 days, a consumption window out of
+        1..3660, a warehouse that is no warehouse and an id that is no id
+        are refused with a message saying what to change, by every
+        report."""
         pool = Pool()
         w = World.build()
         bad = [
             ({'period': 'year'}, 'unknown'),
             ({'from_date': D0 + dt.timedelta(1), 'to_date': D0}, 'swap'),
             ({'to_date': '2024-03-01'}, 'must be a date'),
-            ({'from_date': dt.date(1, 1, 1)}, 'shorten'),
+            ({'from_date': dt.date(1, 1, 1)}, 'outside the dates'),
+            ({'from_date': D0 - dt.timedelta(3661)}, 'shorten'),
+            ({'as_of': dt.date(9999, 12, 31)}, 'outside the dates'),
+            ({'consumption_days': 0}, 'from 1 to 3660'),
+            ({'consumption_days': 10 ** 9}, 'from 1 to 3660'),
+            ({'consumption_days': '30'}, 'from 1 to 3660'),
+            ({'warehouse': -1}, 'must be a warehouse'),
+            ({'warehouse': w.storage.id}, 'must be a warehouse'),
+            ({'company': '1 OR 1=1'}, 'must be the id'),
             ]
         for name in ['zt.cockpit.turnover', 'zt.cockpit.turnover.category',
                 'zt.cockpit.turnover.period', 'zt.cockpit.flow',
@@ -276,6 +287,33 @@ class CockpitTurnoverTestCase(DBTestCase):
         moves = Move.search(domain)
         self.assertEqual(sorted(m.quantity for m in moves), [4, 6, 7, 10])
         self.assertTrue(all(m.state == 'done' for m in moves))
+
+    @with_transaction()
+    def test_flow_drill_down(self):
+        """A flow row opens exactly the moves it counts: Valve's 4 done
+        moves cross the warehouse's boundary; a move from the warehouse's
+        input to its storage (inside the warehouse) is neither counted nor
+        opened."""
+        pool = Pool()
+        Flow = pool.get('zt.cockpit.flow')
+        Move = pool.get('stock.move')
+        w = World.build()
+        p = self.data(w)
+        inside, = Move.create([{
+                    'product': p.id, 'unit': w.unit.id, 'quantity': 3,
+                    'from_location': w.warehouse.input_location.id,
+                    'to_location': w.storage.id,
+                    'effective_date': D0 + dt.timedelta(2),
+                    }])
+        with Transaction().set_context(_skip_warnings=True):
+            Move.do([inside])
+        with self.context(w):
+            rows = [r for r in Flow.search([]) if r.moves]
+            moves = Move.search(['OR'] + [r.moves_domain() for r in rows])
+        self.assertEqual(sum(r.moves for r in rows), 4)
+        self.assertEqual(sorted(m.quantity for m in moves
+                if m.product == p), [4, 6, 7, 10])
+        self.assertEqual(len(moves), sum(r.moves for r in rows))
 
     @with_transaction()
     def test_access(self):

@@ -125,6 +125,18 @@ class XlsxTestCase(unittest.TestCase):
         with self.assertRaises(ValueError):
             xlsx.workbook(COLUMNS, [["a", 1, 1, 1, "2024-01-10"]])
 
+    def test_boolean(self):
+        """A boolean column writes logical cells (t="b", 1 or 0), not the
+        text "1"/"0"; a non-boolean in it is refused."""
+        columns = [Column("Product"), Column("Dead Stock", 'boolean')]
+        book = Book(xlsx.workbook(columns, [["a", True], ["b", False]]))
+        cells = book.cells(1)
+        self.assertEqual(cells['B2'], ('b', 1.0))
+        self.assertEqual(cells['B3'], ('b', 0.0))
+        with self.assertRaises(ValueError) as cm:
+            xlsx.workbook(columns, [["a", 1]])
+        self.assertIn("is not a boolean", str(cm.exception))
+
     def test_unknown_type(self):
         "A column of an unknown type: ValueError"
         with self.assertRaises(ValueError):
