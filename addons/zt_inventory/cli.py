@@ -65,15 +65,18 @@ def build_parser():
         help="print the pick slip of an issue request to a PDF file",
         description="Write the pick slip of the issue request NUMBER "
         "(QR code of its number and last ledger hash, Code 128 of its "
-        "number) to FILE.pdf.  Exit 0, 1 when it cannot be printed (no "
-        "file is written), 2 for an unknown request.")
+        "number) to FILE.pdf.  Exit 0, 1 when it cannot be printed or "
+        "FILE.pdf cannot be written (no file is written), 2 for an unknown "
+        "request.")
     add_database_options(slip)
     slip.add_argument('--request', required=True, metavar='NUMBER',
         help="the request's number")
     slip.add_argument('-o', '--output', required=True, metavar='FILE.pdf',
         help="the PDF file to write")
-    slip.add_argument('--lang', default='en', metavar='LANG',
-        help="language of the labels: en (default) or zh_CN")
+    from .slip import LABELS
+    slip.add_argument('--lang', default='en', choices=sorted(LABELS),
+        help="language of the labels: %s (default: en)"
+        % ' or '.join(sorted(LABELS)))
     slip.add_argument('--format', dest='page', choices=['a4', '80mm'],
         default='a4', help="page: A4 (default) or an 80 mm roll")
     verify_slip = commands.add_parser('verify-slip',

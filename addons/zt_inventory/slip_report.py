@@ -8,24 +8,31 @@ The slip's QR code carries the request number and the hash of the
 request's last ``zt.ledger.entry`` at printing time (slip_code.py); any
 later entry (a state change, an approval, a scan) makes the paper out of
 date, and the keeper who scans it is told which entries are newer."""
+import contextlib
 import datetime as dt
 import os
 import sys
+import tempfile
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
 from trytond.report import Report
 from trytond.rpc import RPC
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from . import pdf_font, slip, slip_code
+from .company import in_group
+from .refusal import refused
 
-__all__ = ['SlipError', 'IssueRequest', 'PickSlip', 'PickSlip80',
-    'VerifySlipStart', 'VerifySlipResult', 'VerifySlip', 'local_time']
+__all__ = ['SlipError', 'SlipAccessError', 'IssueRequest', 'PickSlip',
+    'PickSlip80', 'VerifySlipStart', 'VerifySlipResult', 'VerifySlip',
+    'local_time', 'VERIFY_GROUPS']
 
 RESULTS = [
     (slip_code.MATCH, "Matches"),
@@ -35,8 +42,19 @@ RESULTS = [
     ]
 
 
+# Who may verify a pick slip: the groups of the wizard "Verify Pick Slip"
+# (slip.xml), checked by the server for the RPC call and the wizard alike.
+VERIFY_GROUPS = ('zt_inventory.group_warehouse_keeper',
+    'zt_inventory.group_department_manager', 'zt_inventory.group_auditor',
+    'res.group_admin')
+
+
 class SlipError(UserError):
     "A pick slip that cannot be printed or a text that is no slip code."
+
+
+class SlipAccessError(AccessError):
+    "The user is in none of the groups that may verify a pick slip."
 
 
 def local_time(value, timezone):
@@ -125,20 +143,32 @@ class IssueRequest(metaclass=PoolMeta):
     @classmethod
     def verify_slip(cls, text):
         """Compare the QR text ``text`` (str) of a printed pick slip with
-        the ledger, as the current user (a request it may not read is
-        unknown).  Returns a dict: result (a slip_code result code), number
-        (str), message (str, translated) and newer (ids of the ledger
-        entries recorded since printing, oldest first).
+        the ledger, as the current user.  Returns a dict: result (a
+        slip_code result code), number (str), message (str, translated)
+        and newer (ids of the ledger entries recorded since printing,
+        oldest first).
+
+        The server decides who may ask, over RPC and in the wizard alike
+        (root, e.g. ``ztinv verify-slip``, always may): a user in none of
+        :data:`VERIFY_GROUPS` is refused (:class:`SlipAccessError`,
+        recorded in the ledger as 'zt.issue.request.refused' with record
+        id 0) before the text is looked at; a request the user may not
+        read (access and record rules) is answered exactly like an
+        unknown one; the entries since printing (newer and the lines of
+        the message) are given only to a user who may read
+        zt.ledger.entry (those its record rules let them read), others
+        get the outcome without them.
 
         Raises :class:`SlipError` when ``text`` is no slip code."""
+        cls.check_slip_verifier()
         found = {}
 
         def history(number):
-            requests = cls.search([('number', '=', number)], limit=1)
-            if not requests:
+            request = cls._slip_request(number)
+            if request is None:
                 return None
-            found['request'], = requests
-            found['entries'] = found['request'].slip_entries()
+            found['request'] = request
+            found['entries'] = request.slip_entries()
             return [e.hash for e in found['entries']]
 
         comparison = slip_code.compare(text, history)
@@ -146,15 +176,70 @@ class IssueRequest(metaclass=PoolMeta):
             raise SlipError(gettext('zt_inventory.msg_slip_malformed',
                     reason=comparison.reason))
         newer = [found['entries'][i] for i in comparison.newer]
-        message = gettext('zt_inventory.msg_slip_%s' % comparison.code,
-            number=comparison.number, count=len(newer),
-            changes=cls._slip_changes(found.get('request'), newer))
+        code = comparison.code
+        if newer and cls._slip_ledger_readable():
+            newer = cls._slip_readable_entries(newer)
+            message = gettext('zt_inventory.msg_slip_changed',
+                number=comparison.number, count=len(newer),
+                changes=cls._slip_changes(found['request'], newer))
+        elif newer:
+            newer = []
+            message = gettext('zt_inventory.msg_slip_changed_hidden',
+                number=comparison.number)
+        else:
+            message = gettext('zt_inventory.msg_slip_%s' % code,
+                number=comparison.number, count=0, changes='')
         return {
-            'result': comparison.code,
+            'result': code,
             'number': comparison.number,
             'message': message,
             'newer': [e.id for e in newer],
             }
+
+    @classmethod
+    def check_slip_verifier(cls):
+        """Raise :class:`SlipAccessError` (recorded as a refusal) unless
+        the current user is root or in one of :data:`VERIFY_GROUPS`."""
+        if Transaction().user == 0:
+            return
+        if any(in_group(g) for g in VERIFY_GROUPS):
+            return
+        User = Pool().get('res.user')
+        raise refused(SlipAccessError(gettext(
+                    'zt_inventory.msg_slip_verify_group',
+                    user=User(Transaction().user).rec_name)),
+            [], model=cls.__name__)
+
+    @classmethod
+    def _slip_request(cls, number):
+        """Return the request numbered ``number`` that the current user
+        may read (model access and record rules, also where the caller,
+        e.g. a wizard transition, runs without access checks), or None."""
+        ModelAccess = Pool().get('ir.model.access')
+        with check_access():
+            if not ModelAccess.check(cls.__name__, 'read',
+                    raise_exception=False):
+                return None
+            requests = cls.search([('number', '=', number)], limit=1)
+        return requests[0] if requests else None
+
+    @classmethod
+    def _slip_ledger_readable(cls):
+        "Tell whether the current user may read zt.ledger.entry."
+        ModelAccess = Pool().get('ir.model.access')
+        with check_access():
+            return ModelAccess.check('zt.ledger.entry', 'read',
+                raise_exception=False)
+
+    @classmethod
+    def _slip_readable_entries(cls, entries):
+        """Return those of ``entries`` (same order) that the record rules
+        let the current user read."""
+        Entry = Pool().get('zt.ledger.entry')
+        with check_access():
+            readable = {e.id for e in Entry.search(
+                        [('id', 'in', [e.id for e in entries])])}
+        return [e for e in entries if e.id in readable]
 
     @classmethod
     def _slip_changes(cls, request, entries):
@@ -162,8 +247,8 @@ class IssueRequest(metaclass=PoolMeta):
         the company's time zone, event, user."""
         if not entries:
             return ''
-        timezone = request.company.timezone
         with without_check_access():
+            timezone = cls(request.id).company.timezone
             return '\n'.join('%s  %s  %s' % (
                     local_time(e.date, timezone), e.event,
                     _name(e.employee or e.user))
@@ -279,7 +364,9 @@ def main_slip(config_file, database, number, output, lang='en',
     of ``database`` (read as root, in a read-only transaction) to the
     file ``output`` as PDF, on ``page`` ('a4' or '80mm') with the labels
     in ``lang``.  Returns 0, 1 when the slip cannot be printed (e.g. no
-    CJK font: no file is written) and 2 for an unknown request."""
+    CJK font) or ``output`` cannot be written ("cannot write <path>:
+    <reason>"), no file written either way, and 2 for an unknown
+    request."""
     err = err or sys.stderr
     pool = _start(config_file, database)
     report = 'zt.issue.request.slip' + ('_80mm' if page == '80mm' else '')
@@ -297,9 +384,33 @@ def main_slip(config_file, database, number, output, lang='en',
         except UserError as error:
             print("ztinv slip: error: %s" % error.message, file=err)
             return 1
-    with open(output, 'wb') as file:
-        file.write(data)
+    try:
+        _write_file(output, bytes(data))
+    except OSError as error:
+        print("ztinv slip: error: cannot write %s: %s"
+            % (output, error.strerror or error), file=err)
+        return 1
     return 0
+
+
+def _write_file(path, data):
+    """Write ``data`` (bytes) to the file ``path`` whole or not at all: in
+    a temporary file of the same folder renamed over ``path`` (with the
+    permissions a new file gets).  Raises OSError, leaving nothing."""
+    folder = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix='.ztinv-slip-',
+        suffix='.tmp')
+    try:
+        with os.fdopen(handle, 'wb') as file:
+            file.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def main_verify(config_file, database, pdf=None, qr=None, out=None,

@@ -9,16 +9,20 @@ read it: the request's entry with the highest sequence of its chain."""
 import contextlib
 import datetime as dt
 import io
+import json
 import os
+import re
 import shutil
 import tempfile
 
 import pypdf
 
 from trytond.model.exceptions import AccessError
-from trytond.modules.zt_inventory import cli, slip, slip_code
+from trytond.modules.zt_inventory import cli, refusal, slip, slip_code
+from trytond.i18n import gettext
 from trytond.modules.zt_inventory.slip_report import (
-    PickSlip, SlipError, main_slip, main_verify)
+    VERIFY_GROUPS, PickSlip, SlipAccessError, SlipError, main_slip,
+    main_verify)
 from trytond.pool import Pool
 from trytond.tests.test_tryton import CONTEXT, DB_NAME, USER, with_transaction
 from trytond.transaction import Transaction
@@ -206,6 +210,124 @@ class SlipReportTestCase(DBTestCase):
         with self.assertRaises(AccessError):
             execute('zt.issue.request.slip', request, outsider)
 
+    def changed_slip(self, w):
+        """A request and the QR of its slip printed when approved, then
+        issued: (request, qr, the events of the 2 newer entries)."""
+        request = c13_request(w)
+        qr = slip_code.payload(request.number, last_hash(request))
+        w.issue([request])
+        return request, qr, ['zt.issue.request.scanned',
+            'zt.issue.request.issued']
+
+    @with_transaction()
+    def test_verify_groups(self):
+        """The server's groups are the wizard's (menu and keyword); a sales
+        assistant or purchaser calling verify_slip is refused with a clear
+        AccessError that tells nothing of the request or its entries, and
+        the refusal is noted for the ledger; the wizard refuses them too"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Wizard = pool.get('ir.action.wizard')
+        Request = pool.get('zt.issue.request')
+        self.assertEqual(
+            {ModelData.get_id(*g.split('.')) for g in VERIFY_GROUPS},
+            set(Wizard.get_groups('zt.issue.request.slip.verify')))
+        w = World.build()
+        request, qr, events = self.changed_slip(w)
+        for group in ['group_sales_assistant', 'group_purchaser']:
+            user = w.create_user(group, ['zt_inventory.' + group])
+            with self.subTest(group=group):
+                with acting(user), self.assertRaises(SlipAccessError) as cm:
+                    Request.verify_slip(qr)
+                message = cm.exception.message
+                self.assertIn('may not verify pick slips', message)
+                for leak in [request.number] + events:
+                    self.assertNotIn(leak, message)
+                # Noted for the ledger (appended once the call has ended,
+                # see SlipCommandTestCase): the request model, record 0.
+                noted = [args for func, args, _ in Transaction()._atexit
+                    if func is refusal._append and args[1] == user.id]
+                self.assertEqual([(a[2], a[3][0][:2], a[4]['error'])
+                        for a in noted],
+                    [('refused', ('zt.issue.request', 0), 'SlipAccessError')])
+                with acting(user), self.assertRaises(AccessError):
+                    run_wizard('zt.issue.request.slip.verify', [request],
+                        'check', {'start': {'qr': qr}})
+
+    @with_transaction()
+    def test_verify_details(self):
+        """Auditor and keeper (both may read the ledger) get the entries
+        since printing; a keeper who may not read zt.ledger.entry gets the
+        outcome only, in verify_slip and in the wizard"""
+        pool = Pool()
+        Access = pool.get('ir.model.access')
+        ModelData = pool.get('ir.model.data')
+        Entry = pool.get('zt.ledger.entry')
+        Request = pool.get('zt.issue.request')
+        w = World.build()
+        request, qr, events = self.changed_slip(w)
+        auditor = w.create_user('auditor', ['zt_inventory.group_auditor'])
+        for user in [auditor, w.keeper]:
+            with self.subTest(user=user.login):
+                with acting(user):
+                    result = Request.verify_slip(qr)
+                self.assertEqual(result['result'], 'changed')
+                self.assertEqual(
+                    [e.event for e in Entry.browse(result['newer'])], events)
+                for event in events:
+                    self.assertIn(event, result['message'])
+        # No group of the wizard lacks the ledger: take it from the keepers
+        # (as root: the access is part of the module's data).
+        with Transaction().set_user(0):
+            Access.write([Access(ModelData.get_id(
+                            'zt_inventory',
+                            'access_ledger_entry_group_warehouse_keeper'))],
+                {'perm_read': False})
+        with acting(w.keeper):
+            self.assertFalse(Access.check('zt.ledger.entry', 'read',
+                    raise_exception=False))
+            result = Request.verify_slip(qr)
+            wizard = run_wizard('zt.issue.request.slip.verify', [request],
+                'check', {'start': {'qr': qr}})['view']['defaults']
+        self.assertEqual((result['result'], result['newer']), ('changed', []))
+        self.assertIn('changed since printing', result['message'])
+        self.assertEqual(wizard['result'], 'changed')
+        for message in [result['message'], wizard['message']]:
+            for leak in events + ['2 newer', 'Keeper']:
+                self.assertNotIn(leak, message)
+
+    @with_transaction()
+    def test_verify_other_warehouse(self):
+        """A keeper of another warehouse, who may not read the request,
+        gets exactly the answer to an unknown request, in verify_slip and
+        in the wizard"""
+        pool = Pool()
+        Menu = pool.get('ir.ui.menu')
+        ModelData = pool.get('ir.model.data')
+        Request = pool.get('zt.issue.request')
+        User = pool.get('res.user')
+        w = World.build()
+        request, qr, _ = self.changed_slip(w)
+        other = w.create_user('keeper_other',
+            ['zt_inventory.group_warehouse_keeper'])
+        User.write([other], {'warehouses': [('remove', [w.warehouse.id])]})
+        # From the menu: the keeper may not open the request itself.
+        menu = Menu(ModelData.get_id('zt_inventory',
+                'menu_issue_request_slip_verify'))
+        with acting(other):
+            self.assertEqual(Request.search([('id', '=', request.id)]), [])
+            result = Request.verify_slip(qr)
+            wizard = run_wizard('zt.issue.request.slip.verify', [menu],
+                'check', {'start': {'qr': qr}})['view']['defaults']
+        self.assertEqual(result, {
+                'result': 'unknown_request',
+                'number': request.number,
+                'message': gettext('zt_inventory.msg_slip_unknown_request',
+                    number=request.number),
+                'newer': [],
+                })
+        self.assertEqual(wizard['message'], result['message'])
+
 
 class SlipCommandTestCase(DBTestCase):
     "Test ztinv slip and ztinv verify-slip on a committed database"
@@ -217,6 +339,8 @@ class SlipCommandTestCase(DBTestCase):
         with Transaction().start(DB_NAME, USER, context=CONTEXT) as t:
             w = World.build()
             number = c13_request(w).number
+            sales = w.create_user('sales',
+                ['zt_inventory.group_sales_assistant']).id
             t.commit()
         folder = tempfile.mkdtemp()
         conf, pdf = (os.path.join(folder, n) for n in ['t.conf', 's.pdf'])
@@ -255,3 +379,52 @@ class SlipCommandTestCase(DBTestCase):
         self.assertEqual(main_verify(conf, DB_NAME, qr='ZTSLIP1|x',
                 err=err), 1)
         self.assertIn('has 2 fields', err.getvalue())
+
+        # An output folder that does not exist: a clear message, exit 1,
+        # nothing created.
+        for output in [os.path.join(folder, 'missing', 'x.pdf'),
+                os.path.join(folder, 'missing')]:
+            if output.endswith('missing'):
+                os.mkdir(output)
+            before = sorted(os.listdir(folder))
+            err = io.StringIO()
+            with self.assertRaises(SystemExit) as exit_, \
+                    contextlib.redirect_stderr(err):
+                cli.main(['slip', '-c', conf, '-d', DB_NAME,
+                        '--request', number, '-o', output])
+            self.assertEqual(exit_.exception.code, 1, output)
+            self.assertRegex(err.getvalue(), r'^ztinv slip: error: cannot '
+                r'write %s: (No such file or directory|Is a directory)\n$'
+                % re.escape(output))
+            self.assertNotIn('Traceback', err.getvalue())
+            self.assertEqual(sorted(os.listdir(folder)), before)
+            self.assertEqual(os.listdir(os.path.join(folder, 'missing'))
+                if os.path.isdir(os.path.join(folder, 'missing')) else [],
+                [])
+
+        # Verifying is refused to a sales assistant, and the refusal is in
+        # the ledger once the call has ended.
+        with Transaction().start(DB_NAME, USER, context=CONTEXT):
+            pool = Pool()
+            Request, User = pool.get('zt.issue.request'), pool.get('res.user')
+            with acting(User(sales)), self.assertRaises(SlipAccessError):
+                with open(pdf, 'rb') as file:
+                    Request.verify_slip(slip.read_slip_qr(file.read()))
+        with Transaction().start(DB_NAME, USER, context=CONTEXT):
+            Entry = Pool().get('zt.ledger.entry')
+            entry, = Entry.search([('event', '=', 'zt.issue.request.refused'),
+                    ('record', '=', 0), ('user', '=', sales)])
+            payload = json.loads(entry.payload)
+            self.assertEqual(payload['error'], 'SlipAccessError')
+            self.assertNotIn('zt.issue.request.cancelled', payload['message'])
+
+    def test_slip_lang(self):
+        "--lang takes only the languages of the slip's labels"
+        self.assertEqual(sorted(slip.LABELS), ['en', 'zh_CN'])
+        err = io.StringIO()
+        with self.assertRaises(SystemExit) as exit_, \
+                contextlib.redirect_stderr(err):
+            cli.main(['slip', '-c', 'x.conf', '-d', 'db', '--request', 'R1',
+                    '-o', 'x.pdf', '--lang', 'fr'])
+        self.assertEqual(exit_.exception.code, 2)
+        self.assertIn("invalid choice: 'fr'", err.getvalue())
