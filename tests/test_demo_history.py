@@ -10,7 +10,9 @@
   administrator): 90 days of done receipts, issues of approved requests,
   transfers between WH and WH2 and two counts, all dated in the past;
   dead stock received more than 180 days ago and never moved since; no
-  stock negative in any warehouse at the end of any week.
+  stock negative in any warehouse at the end of any week, nor in any
+  storage or transit location at the end; every move of a done transfer
+  done; every product in a category of its family.
 
 On PostgreSQL when ``TRYTOND_DATABASE_URI`` names one, else on SQLite.
 """
@@ -240,6 +242,63 @@ class DemoHistoryTestCase(unittest.TestCase):
                     products, ['quantity', 'code'], context)
                 negative = [r for r in rows if r['quantity'] < 0]
                 self.assertEqual(negative, [], (code, date))
+
+    def test_transfers_done(self):
+        """Every move of a done transfer is done: the stock left the
+        storage for the transit location (ship) and arrived (done)"""
+        shipments = self.call('stock.shipment.internal', 'search_read',
+            [('state', '=', 'done')], 0, None, None,
+            ['moves', 'number', 'transit_location'])
+        self.assertGreaterEqual(len(shipments), 15)
+        for shipment in shipments:
+            moves = self.call('stock.move', 'read', shipment['moves'],
+                ['state', 'to_location'])
+            self.assertEqual({m['state'] for m in moves}, {'done'},
+                shipment['number'])
+            # between WH and WH2 through the transit location
+            self.assertTrue(shipment['transit_location'],
+                shipment['number'])
+            self.assertIn(shipment['transit_location'],
+                {m['to_location'] for m in moves}, shipment['number'])
+
+    def test_nothing_negative_at_the_end(self):
+        """No product is negative in any storage location at the end
+        (each location alone), Transit included (Tryton's transit location
+        is of type storage)"""
+        self.server.proxy('admin')
+        proxy = self.server.proxies['admin']
+        products = self.call('product.product', 'search', [])
+        locations = self.call('stock.location', 'search_read',
+            [('type', 'in', ['storage', 'transit'])], 0, None, None,
+            ['name', 'code'])
+        self.assertIn('Transit', {loc['name'] for loc in locations})
+        for location in locations:
+            context = dict(self.server.contexts['admin'],
+                locations=[location['id']], with_childs=False,
+                stock_date_end=self.today)
+            rows = getattr(proxy.model, 'product.product.read')(
+                products, ['quantity', 'code'], context)
+            negative = [r for r in rows if r['quantity'] < 0]
+            self.assertEqual(negative, [], location)
+
+    def test_categories(self):
+        """Every product has a category, under the accounting category
+        of the demo; each family's category has products"""
+        products = self.call('product.product', 'search_read', [], 0,
+            None, None, ['code', 'template.categories'])
+        self.assertGreaterEqual(len(products), 30)
+        used = set()
+        for product in products:
+            categories = product['template.']['categories']
+            self.assertTrue(categories, product['code'])
+            used.update(categories)
+        categories = self.call('product.category', 'search_read',
+            [('id', 'in', list(used))], 0, None, None,
+            ['name', 'parent.name'])
+        self.assertEqual(len(categories), 5)
+        for category in categories:
+            self.assertEqual(category['parent.']['name'],
+                "原材料与产成品 Materials and Goods", category['name'])
 
 
 if __name__ == '__main__':

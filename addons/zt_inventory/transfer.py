@@ -153,5 +153,23 @@ class ShipmentInternal(metaclass=PoolMeta):
 
     @classmethod
     def do(cls, shipments):
+        cls.check_shipped(shipments)
         cls.check_approved([s for s in shipments if s.state != 'shipped'])
         super().do(shipments)
+
+    @classmethod
+    @recorded
+    def check_shipped(cls, shipments):
+        """Raise :class:`TransferStateError` for a shipment of
+        ``shipments`` through a transit location that is not shipped yet.
+
+        Tryton lets every internal shipment go from assigned (or packed)
+        to done, for those without transit; with a transit location that
+        does only the incoming moves: the stock would arrive without
+        leaving (the client only hides the button)."""
+        for shipment in shipments:
+            if (shipment.transit_location
+                    and shipment.state in {'assigned', 'packed'}):
+                raise TransferStateError(gettext(
+                        'zt_inventory.msg_transfer_not_shipped',
+                        shipment=shipment.rec_name))

@@ -34,7 +34,10 @@ def load(config_file, database, today=None):
     category = setup_accounting(config, company, years)
     print("  chart of accounts, fiscal year %s (continental), "
         "stock accounts" % ', '.join(map(str, years)))
-    products, gtins = create_materials(config, category)
+    families = create_categories(category)
+    print("  %d product categories under %s"
+        % (len(families), category.name))
+    products, gtins = create_materials(config, category, families)
     print("  %d raw materials with GTIN-13 (and %s, %s)"
         % (len(M.MATERIALS), M.NO_MOVE.code, M.DEAD_STOCK.code))
     # Receipts without purchase orders: accept purchase's warning that
@@ -45,7 +48,8 @@ def load(config_file, database, today=None):
     print("  2 supplier receipts done; %s received twice more today "
         "(%s u each); %s received on %s (back-dated) and untouched since"
         % (M.FREQUENT[0], M.FREQUENT[1], M.DEAD_STOCK.code, dead_date))
-    productions = create_productions(config, category, products, today)
+    productions = create_productions(config, category, families,
+        products, today)
     print("  2 bills of materials, 2 production orders waiting")
     create_order_point(company, products)
     print("  order point of %s in WH: minimal quantity %s, target %s"
@@ -131,9 +135,27 @@ def setup_accounting(config, company, years):
     return category
 
 
-def create_product(material, category, index, producible=False):
+def create_categories(parent):
+    """Create a category per family of products (M.CATEGORIES) under
+    ``parent`` (the accounting category: so they are accounting ones too,
+    with its accounts); return a dict prefix -> category."""
+    from proteus import Model
+    Category = Model.get('product.category')
+    categories = {}
+    for prefix, name in M.CATEGORIES.items():
+        # accounting follows the parent (on_change_with_accounting)
+        category = Category(name=name, parent=parent)
+        category.account_parent = True
+        category.taxes_parent = True
+        category.save()
+        categories[prefix] = category
+    return categories
+
+
+def create_product(material, category, family, index, producible=False):
     """Create the template and product of ``material`` (Material) with its
-    GTIN-13 (number ``index``) and Chinese translation; return the
+    GTIN-13 (number ``index``) and Chinese translation, in the accounting
+    ``category`` and the category ``family`` (of M.CATEGORIES); return the
     product."""
     from proteus import Model
     Template = Model.get('product.template')
@@ -141,6 +163,7 @@ def create_product(material, category, index, producible=False):
     unit, = Uom.find([('symbol', '=', material.uom)])
     template = Template(name=material.en, type='goods', default_uom=unit)
     template.account_category = category
+    template.categories.append(Model.get('product.category')(family.id))
     template.abc_class = material.abc
     template.cost_price_method = material.method
     template.list_price = Decimal(material.cost) * 2
@@ -170,17 +193,19 @@ def translate(template, name):
         record.save()
 
 
-def create_materials(config, category):
-    """Create the raw materials; return dicts code -> product and
+def create_materials(config, category, families):
+    """Create the raw materials, each in its family's category of
+    ``families`` (prefix -> category); return dicts code -> product and
     code -> GTIN."""
     products, gtins = {}, {}
     for index, material in enumerate(M.MATERIALS + [M.NO_MOVE], 1):
-        products[material.code] = create_product(material, category, index)
+        products[material.code] = create_product(material, category,
+            families[M.category_prefix(material.code)], index)
         gtins[material.code] = M.gtin(index)
     # Numbered after the finished products: their GTINs stay as they were.
     index = len(M.MATERIALS) + 2 + len(M.FINISHED)
-    products[M.DEAD_STOCK.code] = create_product(
-        M.DEAD_STOCK, category, index)
+    products[M.DEAD_STOCK.code] = create_product(M.DEAD_STOCK, category,
+        families[M.category_prefix(M.DEAD_STOCK.code)], index)
     gtins[M.DEAD_STOCK.code] = M.gtin(index)
     return products, gtins
 
@@ -254,7 +279,7 @@ def receipt_quantity(material):
     return 500.0
 
 
-def create_productions(config, category, products, today):
+def create_productions(config, category, families, products, today):
     """Create the finished products with their BOMs and one production
     order each in state waiting; return the production ids in order."""
     from proteus import Model
@@ -264,7 +289,8 @@ def create_productions(config, category, products, today):
     start = len(M.MATERIALS) + 2
     for index, (code, en, zh, cost, inputs) in enumerate(M.FINISHED, start):
         product = create_product(M.Material(code, en, zh, 'u', None,
-                'fixed', cost, False), category, index, producible=True)
+                'fixed', cost, False), category,
+            families[M.category_prefix(code)], index, producible=True)
         bom = Bom(name=en)
         for input_code, quantity in inputs:
             line = bom.inputs.new(product=products[input_code])

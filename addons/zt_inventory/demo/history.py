@@ -509,7 +509,7 @@ class Player:
     def transfer(self, data):
         """Transfer ``data['lines']`` between the storages of two
         warehouses: planned by the administrator, approved by the manager,
-        shipped and done on the date."""
+        packed, shipped and done on the date."""
         Shipment = self.pool.get('stock.shipment.internal')
         from_ = self.locations[data['from']].storage_location
         to = self.locations[data['to']].storage_location
@@ -541,8 +541,17 @@ class Player:
                 'effective_date': self.date})
         shipment = Shipment(shipment.id)
         if shipment.transit_location:
-            Shipment.ship([shipment])
-        Shipment.do([shipment])
+            # Through the transit location: assigned -> packed -> shipped
+            # (the outgoing moves are done) -> done (the incoming moves).
+            # Workflow.transition skips a call from another state, so
+            # ship from assigned would do nothing.
+            Shipment.pack([shipment])
+            Shipment.ship([Shipment(shipment.id)])
+        Shipment.do([Shipment(shipment.id)])
+        shipment = Shipment(shipment.id)
+        if shipment.state != 'done' or any(
+                m.state != 'done' for m in shipment.moves):
+            raise RuntimeError("transfer of %s not done" % data)
 
     def count(self, data):
         """Count the storage of the warehouse on the date as the keeper:

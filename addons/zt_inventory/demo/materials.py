@@ -100,6 +100,26 @@ ORDER_POINT = ('RM-1001', 8, 20)
 # code, quantity of each of the two small receipts done today
 FREQUENT = ('RM-1004', 100)
 
+# The product categories (one per family, under the accounting category
+# "原材料与产成品 Materials and Goods"): code prefix -> name.  The product
+# that never moves (a spare door lock of the cabinet) is in RM-1's.
+CATEGORIES = {
+    'RM-1': "控制柜元件 Control Cabinet Components",
+    'RM-2': "伺服驱动部件 Servo Drive Parts",
+    'RM-3': "辅料与包装 Consumables and Packaging",
+    'RM-4': "停用物料 Discontinued Materials",
+    'FG-': "产成品 Finished Goods",
+    }
+
+
+def category_prefix(code):
+    "Return the key of CATEGORIES (str) of the product ``code``."
+    if code == NO_MOVE.code:
+        return 'RM-1'
+    prefix, = [p for p in CATEGORIES if code.startswith(p)]
+    return prefix
+
+
 FINISHED = [
     ('FG-1001', "Motor Control Cabinet MCC-200", "电机控制柜 MCC-200",
         '6800.00', [('RM-1001', 1), ('RM-1002', 3), ('RM-1003', 4),

@@ -236,3 +236,56 @@ class TransferTestCase(DBTestCase):
             with self.assertRaises(AccessError), savepoint():
                 Inventory.confirm([inventory])
         self.assertEqual(Inventory(inventory.id).state, 'draft')
+
+    @with_transaction()
+    def test_transit_shipped_before_done(self):
+        """A transfer to another warehouse goes through the transit
+        location: approved and assigned, it may not be done before it is
+        shipped (Tryton would do only the incoming moves: the 2 screws
+        would arrive in B while still counted in A); packed, shipped, then
+        done, every move is done."""
+        pool = Pool()
+        Location = pool.get('stock.location')
+        Shipment = pool.get('stock.shipment.internal')
+        w = World.build()
+        w.receive({w.mat_b: 10})
+        storage_b, = Location.create([
+                {'name': "B Storage", 'code': 'STO-B', 'type': 'storage'}])
+        Location.create([{
+                    'name': "Warehouse B", 'code': 'WHB',
+                    'type': 'warehouse',
+                    'input_location': storage_b.id,
+                    'output_location': storage_b.id,
+                    'storage_location': storage_b.id,
+                    'production_location': w.production_location.id,
+                    }])
+        shipment, = Shipment.create([{
+                    'company': w.company.id,
+                    'from_location': w.storage.id,
+                    'to_location': storage_b.id,
+                    'moves': [('create', [{
+                                    'product': w.mat_b.id,
+                                    'unit': w.unit.id,
+                                    'quantity': 2,
+                                    'from_location': w.storage.id,
+                                    'to_location': storage_b.id,
+                                    'company': w.company.id,
+                                    }])],
+                    }])
+        Shipment.wait([shipment])
+        Shipment.assign_try([shipment])
+        with acting(w.manager):
+            Shipment.approve([shipment])
+        shipment = Shipment(shipment.id)
+        self.assertTrue(shipment.transit_location)
+        self.assertEqual(shipment.state, 'assigned')
+        with self.assertRaises(TransferStateError) as cm, savepoint():
+            Shipment.do([shipment])
+        self.assertIn("ship it before it is done", cm.exception.message)
+        self.assertEqual(Shipment(shipment.id).state, 'assigned')
+        Shipment.pack([shipment])
+        Shipment.ship([Shipment(shipment.id)])
+        Shipment.do([Shipment(shipment.id)])
+        shipment = Shipment(shipment.id)
+        self.assertEqual(shipment.state, 'done')
+        self.assertEqual({m.state for m in shipment.moves}, {'done'})
