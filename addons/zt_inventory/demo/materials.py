@@ -231,3 +231,7 @@ def gtin(index):
     "Return the GTIN-13 (str) of the demo product number ``index`` (int)."
     digits = '%s%05d' % (GTIN_PREFIX, index)
     return digits + str(gtin_check_digit(digits))
+
+
+# Every material of the demo by its code.
+MATERIAL = {m.code: m for m in MATERIALS + [DEAD_STOCK]}
