@@ -242,15 +242,27 @@ class NotificationTestCase(RulesDBTestCase):
         Notification = pool.get('zt.notification')
         User = pool.get('res.user')
         w = RulesWorld.build()
+        Move = pool.get('stock.move')
         User.write([w.supervisor], {'email': 'supervisor@example.com'})
+        moves = []
         for _ in range(2):
-            w.move(w.mat_c, w.storage, w.production_location)
-            w.move(w.mat_c, w.supplier, w.storage)
+            moves.append(w.move(w.mat_c, w.storage, w.production_location))
+            moves.append(w.move(w.mat_c, w.supplier, w.storage))
+        # one minute apart (the clock may tick between the moves, or not):
+        # the world's receipt and the first 3 make 4 > 3, the 4th makes 5
+        receipt, = Move.search([('product', '=', w.mat_c.id),
+                ('from_location', '=', w.supplier.id),
+                ('id', 'not in', [m.id for m in moves])])
+        start = utc_now() - dt.timedelta(hours=1)
+        for i, move in enumerate([receipt] + moves):
+            w.set_effective_time([move], start + dt.timedelta(minutes=i))
         w.process_events()
         notification, = Notification.search([])
         self.assertEqual(notification.recipients, 'supervisor@example.com')
         self.assertEqual(notification.state, 'pending')
-        # the world's receipt and these 4 moves: 5 within 24 hours
-        self.assertIn('5', notification.body)
+        # the notification tells the match that opened the alert (4 moves
+        # within 24 hours); the alert's figures follow it to 5
+        self.assertTrue(notification.body.endswith(': 4'),
+            notification.body)
         self.assertEqual(json.loads(notification.alert.figures)[0]['actual'],
             '5')
