@@ -13,7 +13,7 @@ those of :func:`kpi.fifo_layers`, :func:`kpi.age_buckets` and
 """
 import datetime as dt
 
-from sql import Cast, Literal, Null, Union, Window
+from sql import Cast, Literal, Null, Union, Window, With
 from sql.aggregate import Max, Min, Sum
 from sql.conditionals import Case, Coalesce, Greatest, Least
 
@@ -22,7 +22,9 @@ from trytond.pool import Pool
 from trytond.transaction import Transaction
 
 from . import kpi
-from .cockpit import company_currency, context_filters, product_tables
+from .cockpit import (
+    closed_period, company_currency, context_filters, period_stock,
+    product_tables)
 
 # Location types a receipt comes from (stock entering the company).
 RECEIPT_TYPES = ['supplier', 'production', 'lost_found', 'customer']
@@ -212,11 +214,14 @@ def dead_stock_condition(last_movement, received, unknown, as_of):
 def layers_query(filters):
     """Return the SQL of the FIFO layers on hand as of ``filters['as_of']``.
 
-    Columns: product, date (receipt date, NULL for the quantity above the
-    known receipts), quantity (default UoM, scaled to the warehouse's share
-    when a warehouse is filtered), cost_price (company currency) and
-    last_movement (date of the product's last done move out of the
-    company's stock)."""
+    Columns: product, move (the receipt, NULL for the quantity above the
+    known receipts), date (receipt date, NULL likewise), quantity (default
+    UoM, scaled to the warehouse's share when a warehouse is filtered),
+    cost_price (company currency) and last_movement (date of the product's
+    last done move out of the company's stock).  The stock on hand comes
+    from the latest closed period's cache and the moves after it (see
+    :func:`cockpit.closed_period`); the receipts and the stock are common
+    table expressions, each read once."""
     pool = Pool()
     Location = pool.get('stock.location')
     Move = pool.get('stock.move')
@@ -237,41 +242,21 @@ def layers_query(filters):
     done = ((move.company == company) & (move.state == 'done')
         & (move.effective_date <= as_of)
         & product_filter(product, categories))
-    into = (to_location.type == 'storage') & (from_location.type != 'storage')
-    out = (from_location.type == 'storage') & (to_location.type != 'storage')
-
-    if filters['warehouse']:
-        warehouse = Location(filters['warehouse'])
-        left, right = warehouse.left, warehouse.right
-    else:
-        left, right = -1, -1
-    in_wh = (to_location.left >= left) & (to_location.right <= right)
-    from_wh = (from_location.left >= left) & (from_location.right <= right)
-    stock = moves.select(
-        move.product.as_('product'),
-        Sum(Case((into, move.internal_quantity),
-                (out, -move.internal_quantity), else_=0)).as_('on_hand'),
-        Sum(Case((in_wh & ~from_wh, move.internal_quantity),
-                (from_wh & ~in_wh, -move.internal_quantity),
-                else_=0)).as_('wh_on_hand'),
-        Max(move.effective_date, filter_=out).as_('last_movement'),
-        # And is a list in python-sql: no != between conditions
-        where=done & (into | out | (in_wh & ~from_wh) | (from_wh & ~in_wh)),
-        group_by=[move.product])
 
     receipt = (done & from_location.type.in_(RECEIPT_TYPES)
         & (to_location.type == 'storage'))
-    receipts = moves.select(
-        move.id.as_('id'),
-        move.product.as_('product'),
-        move.effective_date.as_('date'),
-        move.internal_quantity.as_('quantity'),
-        Sum(move.internal_quantity, window=Window([move.product],
-                order_by=[move.effective_date.desc, move.id.desc],
-                frame='ROWS', start=None, end=0)).as_('newer'),
-        Sum(move.internal_quantity, window=Window([move.product])
-            ).as_('received'),
-        where=receipt)
+    receipts = With(query=moves.select(
+            move.id.as_('id'),
+            move.product.as_('product'),
+            move.effective_date.as_('date'),
+            move.internal_quantity.as_('quantity'),
+            Sum(move.internal_quantity, window=Window([move.product],
+                    order_by=[move.effective_date.desc, move.id.desc],
+                    frame='ROWS', start=None, end=0)).as_('newer'),
+            Sum(move.internal_quantity, window=Window([move.product])
+                ).as_('received'),
+            where=receipt))
+    stock = With(query=stock_query(filters, categories))
 
     if filters['warehouse']:
         share = stock.wh_on_hand / stock.on_hand
@@ -291,8 +276,7 @@ def layers_query(filters):
             receipts.date.as_('date'),
             (layer_quantity * share).as_('quantity'),
             Coalesce(cost.cost_price, 0).as_('cost_price'),
-            stock.last_movement.as_('last_movement'),
-            where=stock.on_hand > 0))
+            stock.last_movement.as_('last_movement')))
     # the quantity on hand above every known receipt: date unknown
     totals = receipts.select(
         receipts.product.as_('product'),
@@ -311,11 +295,105 @@ def layers_query(filters):
                 ).as_('quantity'),
             Coalesce(cost2.cost_price, 0).as_('cost_price'),
             stock.last_movement.as_('last_movement'),
-            where=(stock.on_hand > 0)
-            & (stock.on_hand > Coalesce(totals.received, 0))))
+            where=stock.on_hand > Coalesce(totals.received, 0)))
     # UNION ALL: two receipts of the same day, quantity and cost are two
     # layers (a plain UNION would keep one)
-    return Union(layers, remainder, all_=True)
+    query = Union(layers, remainder, all_=True)
+    query.with_ = [receipts, stock]
+    return query
+
+
+def stock_query(filters, categories):
+    """Return the SQL of the products on hand in the company's storage as
+    of ``filters['as_of']``: product, on_hand (storage locations of every
+    warehouse), wh_on_hand (locations of the context's warehouse, 0
+    without one; default UoM) and last_movement (local date of the last
+    done move out of the company's stock, None if never), for the
+    products with ``on_hand > 0`` of ``categories`` (ids, None: all)."""
+    pool = Pool()
+    Location = pool.get('stock.location')
+    Move = pool.get('stock.move')
+    Product = pool.get('product.product')
+    move = Move.__table__()
+    from_location = Location.__table__()
+    to_location = Location.__table__()
+    product = Product.__table__()
+
+    company, as_of = filters['company'], filters['as_of']
+    moves = (move
+        .join(from_location, condition=move.from_location == from_location.id)
+        .join(to_location, condition=move.to_location == to_location.id)
+        .join(product, condition=move.product == product.id))
+    done = ((move.company == company) & (move.state == 'done')
+        & (move.effective_date <= as_of)
+        & product_filter(product, categories))
+    period = closed_period(company, as_of)
+    if period:
+        done &= move.effective_date > period.date
+    into = (to_location.type == 'storage') & (from_location.type != 'storage')
+    out = (from_location.type == 'storage') & (to_location.type != 'storage')
+    if filters['warehouse']:
+        warehouse = Location(filters['warehouse'])
+        left, right = warehouse.left, warehouse.right
+    else:
+        left, right = -1, -1
+    in_wh = (to_location.left >= left) & (to_location.right <= right)
+    from_wh = (from_location.left >= left) & (from_location.right <= right)
+    stock = moves.select(
+        move.product.as_('product'),
+        Sum(Case((into, move.internal_quantity),
+                (out, -move.internal_quantity), else_=0)).as_('on_hand'),
+        Sum(Case((in_wh & ~from_wh, move.internal_quantity),
+                (from_wh & ~in_wh, -move.internal_quantity),
+                else_=0)).as_('wh_on_hand'),
+        # And is a list in python-sql: no != between conditions
+        where=done & (into | out | (in_wh & ~from_wh) | (from_wh & ~in_wh)),
+        group_by=[move.product])
+    if period:
+        def where(cache, location):
+            product = Product.__table__()
+            return cache.product.in_(product.select(product.id,
+                    where=product_filter(product, categories)))
+        cached = period_stock(period,
+            lambda cache, location: [
+                cache.product.as_('product'),
+                Sum(Case((location.type == 'storage',
+                            cache.internal_quantity), else_=0)
+                    ).as_('on_hand'),
+                Sum(Case(((location.left >= left)
+                            & (location.right <= right),
+                            cache.internal_quantity), else_=0)
+                    ).as_('wh_on_hand'),
+                ],
+            where, lambda cache, location: [cache.product])
+        rows = Union(stock, cached, all_=True)
+        stock = rows.select(
+            rows.product.as_('product'),
+            Sum(rows.on_hand).as_('on_hand'),
+            Sum(rows.wh_on_hand).as_('wh_on_hand'),
+            group_by=[rows.product])
+
+    # the last movement: the newest done move out of storage of each
+    # product on hand, read backwards on the index of done moves by
+    # product and date (cockpit_index.py) instead of the whole history
+    last = Move.__table__()
+    last_from = Location.__table__()
+    last_to = Location.__table__()
+    last_movement = (last
+        .join(last_from, condition=last.from_location == last_from.id)
+        .join(last_to, condition=last.to_location == last_to.id)
+        .select(last.effective_date,
+            where=(last.product == stock.product)
+            & (last.company == company) & (last.state == 'done')
+            & (last.effective_date <= as_of)
+            & (last_from.type == 'storage') & (last_to.type != 'storage'),
+            order_by=[last.effective_date.desc], limit=1))
+    return stock.select(
+        stock.product.as_('product'),
+        stock.on_hand.as_('on_hand'),
+        stock.wh_on_hand.as_('wh_on_hand'),
+        last_movement.as_('last_movement'),
+        where=stock.on_hand > 0)
 
 
 class AgeCategory(_AgeMixin, ModelSQL, ModelView):

@@ -13,7 +13,7 @@ Tryton's divides the output quantity PER DAY.  See doc/cockpit.rst.
 """
 import datetime as dt
 
-from sql import Cast, Literal, Values, Window
+from sql import Cast, Literal, Union, Values, Window
 from sql.aggregate import Sum
 from sql.conditionals import Case, Coalesce, Greatest, Least, NullIf
 from sql.functions import NthValue, RowNumber
@@ -25,8 +25,8 @@ from trytond.transaction import Transaction
 from trytond.wizard import StateAction, Wizard
 
 from .cockpit import (
-    category_products, company_currency, context_filters, day_diff, inside,
-    money, period_bounds, product_tables)
+    category_products, closed_period, company_currency, context_filters,
+    day_diff, inside, money, period_bounds, period_stock, product_tables)
 
 
 def periods_table(filters):
@@ -145,6 +145,10 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
         products = category_products(filters['category'])
         if products is not None:
             where &= move.product.in_(products)
+        # the opening stock: a closed period's cache and the moves after it
+        period = closed_period(company, from_date - dt.timedelta(days=1))
+        if period:
+            where &= move.effective_date > period.date
         daily = (move
             .join(from_loc, condition=move.from_location == from_loc.id)
             .join(to_loc, condition=move.to_location == to_loc.id)
@@ -165,6 +169,8 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
                     filter_=cogs_c & current).as_('cogs'),
                 where=where,
                 group_by=[move.product, day.as_('day')]))
+        if period:
+            daily = cls._with_period(daily, period, warehouse, filters)
 
         quantity = Sum(
             Coalesce(daily.start, 0) + Coalesce(daily.input, 0)
@@ -228,6 +234,41 @@ class Turnover(_CockpitMixin, ModelSQL, ModelView):
                 'turnover'),
             where=(grouped.average_quantity != 0)
             | (grouped.output_quantity != 0)))
+
+    @classmethod
+    def _with_period(cls, daily, period, warehouse, filters):
+        """Return ``daily`` (per product and day: start, input, output,
+        issued, cogs) with the stock of ``period``'s cache in the scope
+        added to the opening ``start`` of the first day."""
+        from_date = filters['from_date']
+
+        def where(cache, location):
+            where = inside(location, warehouse)
+            products = category_products(filters['category'])
+            if products is not None:
+                where &= cache.product.in_(products)
+            return where
+        opening = period_stock(period,
+            lambda cache, location: [
+                cache.product.as_('product'),
+                Literal(from_date).as_('day'),
+                Sum(cache.internal_quantity).as_('start'),
+                Literal(None).as_('input'),
+                Literal(None).as_('output'),
+                Literal(None).as_('issued'),
+                Literal(None).as_('cogs'),
+                ],
+            where, lambda cache, location: [cache.product])
+        rows = Union(daily, opening, all_=True)
+        return rows.select(
+            rows.product.as_('product'),
+            rows.day.as_('day'),
+            Sum(rows.start).as_('start'),
+            Sum(rows.input).as_('input'),
+            Sum(rows.output).as_('output'),
+            Sum(rows.issued).as_('issued'),
+            Sum(rows.cogs).as_('cogs'),
+            group_by=[rows.product, rows.day])
 
     def moves_domain(self):
         "stock.move domain of the row's moves (product, period, scope)."
