@@ -12,7 +12,7 @@ import datetime as dt
 
 from sql import Cast, Literal, Null
 from sql.aggregate import Sum
-from sql.conditionals import Case
+from sql.conditionals import Case, Coalesce
 from sql.functions import Ceil
 
 from trytond.exceptions import UserError
@@ -20,7 +20,8 @@ from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 
-from .cockpit import MAX_RANGE_DAYS, context_filters, product_tables
+from .cockpit import (
+    MAX_RANGE_DAYS, closed_period, context_filters, product_tables)
 from .cockpit_age import filter_categories, product_filter
 
 
@@ -71,11 +72,13 @@ class Safety(ModelSQL, ModelView):
         table, _ = tables[None]
         return [table.days_left]
 
-    def get_stock_out_date(self, name):
-        "Return the context's as_of + days_left (local date) or None."
-        if self.days_left is None:
-            return None
-        return context_filters()['as_of'] + dt.timedelta(days=self.days_left)
+    @classmethod
+    def get_stock_out_date(cls, rows, name):
+        """Return {row id: the context's as_of + days_left (local date) or
+        None}; the context is read once for the rows."""
+        as_of = context_filters()['as_of']
+        return {r.id: as_of + dt.timedelta(days=r.days_left)
+            if r.days_left is not None else None for r in rows}
 
     @classmethod
     def table_query(cls):
@@ -116,12 +119,21 @@ class Safety(ModelSQL, ModelView):
             & (from_location.right <= location.right))
         consumed = (inside_from & (to_location.type != 'storage')
             & (move.effective_date >= start))
+        # the quantity on hand: the latest closed period's cache and the
+        # moves after it; the moves of the window in any case
+        period = closed_period(company, as_of)
+        counted = Literal(True)
+        first = None
+        if period:
+            counted = move.effective_date > period.date
+            first = min(period.date, start - dt.timedelta(days=1))
         stock = (order_point
             .join(location, condition=order_point.location == location.id)
             .join(product, condition=order_point.product == product.id)
             .join(move, 'LEFT', condition=(move.product == order_point.product)
                 & (move.company == order_point.company)
-                & (move.state == 'done') & (move.effective_date <= as_of))
+                & (move.state == 'done') & (move.effective_date <= as_of)
+                & ((move.effective_date > first) if first else Literal(True)))
             .join(from_location, 'LEFT',
                 condition=move.from_location == from_location.id)
             .join(to_location, 'LEFT',
@@ -131,14 +143,18 @@ class Safety(ModelSQL, ModelView):
                 order_point.product.as_('product'),
                 order_point.location.as_('location'),
                 order_point.min_quantity.as_('min_quantity'),
-                Sum(Case((inside_to & ~inside_from, move.internal_quantity),
-                        (inside_from & ~inside_to, -move.internal_quantity),
+                Sum(Case((counted & inside_to & ~inside_from,
+                            move.internal_quantity),
+                        (counted & inside_from & ~inside_to,
+                            -move.internal_quantity),
                         else_=0)).as_('quantity'),
                 Sum(Case((consumed, move.internal_quantity), else_=0)
                     ).as_('consumed'),
                 where=where,
                 group_by=[order_point.id, order_point.product,
                     order_point.location, order_point.min_quantity]))
+        if period:
+            stock = with_period_stock(stock, period)
         # kpi.stock_out_date: ceil(on_hand / (consumed / window)) days
         days_left = Case(
             (stock.quantity <= 0, 0),
@@ -181,6 +197,41 @@ class Safety(ModelSQL, ModelView):
                     ('effective_date', '>=', start),
                     ('effective_date', '<=', as_of),
                     ], order=[('effective_date', 'DESC'), ('id', 'DESC')])]
+
+
+def with_period_stock(stock, period):
+    """Return ``stock`` (rows of order points: id, product, location,
+    min_quantity, quantity, consumed) with the quantities of ``period``'s
+    cache in each order point's location (and its children) added to
+    ``quantity``."""
+    pool = Pool()
+    Cache = pool.get('stock.period.cache')
+    Location = pool.get('stock.location')
+    OrderPoint = pool.get('stock.order_point')
+    order_point = OrderPoint.__table__()
+    location = Location.__table__()
+    cache = Cache.__table__()
+    cache_location = Location.__table__()
+    cached = (order_point
+        .join(location, condition=order_point.location == location.id)
+        .join(cache, condition=(cache.product == order_point.product)
+            & (cache.period == period.id))
+        .join(cache_location, condition=(cache.location == cache_location.id)
+            & (cache_location.left >= location.left)
+            & (cache_location.right <= location.right))
+        .select(
+            order_point.id.as_('id'),
+            Sum(cache.internal_quantity).as_('quantity'),
+            group_by=[order_point.id]))
+    return (stock
+        .join(cached, 'LEFT', condition=cached.id == stock.id)
+        .select(
+            stock.id.as_('id'),
+            stock.product.as_('product'),
+            stock.location.as_('location'),
+            stock.min_quantity.as_('min_quantity'),
+            (stock.quantity + Coalesce(cached.quantity, 0)).as_('quantity'),
+            stock.consumed.as_('consumed')))
 
 
 def check_window(days):

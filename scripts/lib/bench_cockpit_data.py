@@ -296,7 +296,9 @@ def close_periods(database, count):
     closed by an earlier call are reopened and closed again (the history
     grew under them).  Returns the seconds taken (float)."""
     started = time.monotonic()
-    with Transaction().start(database, ADMIN) as transaction, \
+    # closing locks stock_move, as Tryton's dispatcher would ask
+    with Transaction().start(database, ADMIN,
+                _lock_tables=['stock_move']) as transaction, \
             company_context():
         pool = Pool()
         Period = pool.get('stock.period')

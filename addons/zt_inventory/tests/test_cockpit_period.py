@@ -20,7 +20,7 @@ from .tools import DBTestCase, World
 REPORTS = [
     'zt.cockpit.turnover', 'zt.cockpit.turnover.category',
     'zt.cockpit.turnover.period', 'zt.cockpit.age',
-    'zt.cockpit.age.category']
+    'zt.cockpit.age.category', 'zt.cockpit.safety']
 JANUARY, FEBRUARY = dt.date(2025, 1, 31), dt.date(2025, 2, 28)
 
 
@@ -93,7 +93,23 @@ class CockpitPeriodTestCase(DBTestCase):
             self.move(w, product, quantity, from_, to, date)
         self.move(w, p1, 100, w.supplier, a, dt.date(2025, 3, 2),
             'cancelled')
+        self.order_point(w, p1, w.warehouse, 40)
+        self.order_point(w, p2, w.warehouse_b, 10)
         return p1, p2
+
+    def order_point(self, w, product, warehouse, minimal):
+        "A purchase order point of ``product`` in ``warehouse``."
+        OrderPoint = Pool().get('stock.order_point')
+        template = product.template
+        template.purchasable = True
+        template.purchase_uom = w.unit
+        template.save()
+        OrderPoint.create([{
+                    'company': w.company.id, 'product': product.id,
+                    'location': warehouse.id, 'type': 'purchase',
+                    'min_quantity': minimal,
+                    'target_quantity': minimal * 2,
+                    }])
 
     def contexts(self, w):
         "The cockpit contexts compared: ranges, as-of dates and scopes."
@@ -141,7 +157,7 @@ class CockpitPeriodTestCase(DBTestCase):
 
     @with_transaction()
     def test_same_figures(self):
-        """Closing January, then February, changes no row of the five
+        """Closing January, then February, changes no row of the six
         reports in 18 contexts (week, month and day periods; as of the
         end of January, February and March; both warehouses and none;
         with and without a category)."""
@@ -168,13 +184,14 @@ class CockpitPeriodTestCase(DBTestCase):
     def test_reports_read_the_cache(self):
         """With January closed, 7 more units of P1 written into the
         cache of the world's storage (by SQL: Tryton forbids it) show in
-        the stock on hand as of March 31 (age: 40 - 15 - 10 + 12 - 3 = 24
-        in the world's warehouse, 31 with the change) and in March's
-        average (the opening stock), not before the period."""
+        the stock on hand as of March 31 (age and safety stock: 40 - 15 -
+        10 + 12 - 3 = 24 in the world's warehouse, 31 with the change) and
+        in March's average (the opening stock), not before the period."""
         pool = Pool()
         Cache = pool.get('stock.period.cache')
         Age = pool.get('zt.cockpit.age')
         Turnover = pool.get('zt.cockpit.turnover')
+        Safety = pool.get('zt.cockpit.safety')
         w = World.build()
         p1, _ = self.history(w)
         january = self.close(w, JANUARY)
@@ -190,10 +207,12 @@ class CockpitPeriodTestCase(DBTestCase):
                 on_hand = sum(r.quantity for r in Age.search([
                             ('product', '=', p1.id)]))
                 turnover, = Turnover.search([('product', '=', p1.id)])
-                return on_hand, turnover.average_quantity
+                safety, = Safety.search([('product', '=', p1.id)])
+                return on_hand, turnover.average_quantity, safety.quantity
 
-        on_hand, average = figures()
+        on_hand, average, safety = figures()
         self.assertAlmostEqual(on_hand, 24)
+        self.assertAlmostEqual(safety, 24)
 
         cache = Cache.__table__()
         cursor = Transaction().connection.cursor()
@@ -203,8 +222,9 @@ class CockpitPeriodTestCase(DBTestCase):
                 & (cache.product == p1.id)
                 & (cache.location == w.storage.id)))
         self.assertEqual(cursor.rowcount, 1)
-        changed_on_hand, changed_average = figures()
+        changed_on_hand, changed_average, changed_safety = figures()
         self.assertAlmostEqual(changed_on_hand, 31)
+        self.assertAlmostEqual(changed_safety, 31)
         self.assertAlmostEqual(changed_average, average + 7)
 
         # a report starting before the period does not use it
