@@ -23,9 +23,11 @@ class Move(metaclass=PoolMeta):
                     include=[t.company, t.product, t.from_location,
                         t.to_location, t.internal_quantity, t.cost_price],
                     where=done),
-                # FIFO layers, stock on hand and consumption per product
+                # FIFO layers (read in the order of their window: newest
+                # first, no sort), last movement, stock per product
                 Index(t, (t.product, Index.Range()),
-                    (t.effective_date, Index.Range()),
+                    (t.effective_date, Index.Range(order='DESC')),
+                    (t.id, Index.Range(order='DESC')),
                     include=[t.company, t.from_location, t.to_location,
                         t.internal_quantity],
                     where=done),
