@@ -19,7 +19,10 @@ storage to the other's, outputs to production and to customers, and a
 few cancelled moves (CANCELLED_SHARE, never counted by the reports),
 spread uniformly over the two years before the load; each move carries
 its product's cost price, received and sold moves a unit price.  Then
-VACUUM ANALYZE.
+VACUUM ANALYZE, and the stock periods of the PERIODS last month ends are
+closed (Tryton's stock.period with its cache; see
+bench_cockpit_data.close_periods), as a company closing its stock every
+month: the reports start from the latest one.
 
 Each cockpit report is timed as the client asks it: ``search_read([],
 <fields of its list view>, limit=1000)`` in a new read-only transaction
