@@ -230,7 +230,8 @@ def with_period_stock(stock, period):
             stock.product.as_('product'),
             stock.location.as_('location'),
             stock.min_quantity.as_('min_quantity'),
-            (stock.quantity + Coalesce(cached.quantity, 0)).as_('quantity'),
+            Cast(stock.quantity + Coalesce(cached.quantity, 0), 'FLOAT'
+                ).as_('quantity'),
             stock.consumed.as_('consumed')))
 
 

@@ -10,6 +10,7 @@ closing, and the rows must be the same; a change made to the cache by SQL
 shows in the reports, which proves they read it."""
 import datetime as dt
 
+from trytond.exceptions import UserError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import with_transaction
 from trytond.transaction import Transaction
@@ -27,19 +28,22 @@ JANUARY, FEBRUARY = dt.date(2025, 1, 31), dt.date(2025, 2, 28)
 class CockpitPeriodTestCase(DBTestCase):
     "Cockpit reports on closed stock periods"
 
-    def move(self, w, product, quantity, from_, to, date, state='done'):
-        "Create a move of ``quantity`` on ``date`` and bring it to ``state``."
+    def move(self, w, product, quantity, from_, to, date, state='done',
+            company=None):
+        """Create a move of ``quantity`` on ``date`` for ``company`` (the
+        world's by default) and bring it to ``state``."""
         Move = Pool().get('stock.move')
+        company = company or w.company
         values = {
             'product': product.id, 'unit': w.unit.id,
             'quantity': quantity,
             'from_location': from_.id, 'to_location': to.id,
             'effective_date': date, 'planned_date': date,
-            'company': w.company.id,
+            'company': company.id,
             }
         if {from_.type, to.type} != {'storage'}:
             values['unit_price'] = product.cost_price
-            values['currency'] = w.company.currency.id
+            values['currency'] = company.currency.id
         move, = Move.create([values])
         with Transaction().set_context(_skip_warnings=True):
             if state == 'done':
@@ -179,6 +183,45 @@ class CockpitPeriodTestCase(DBTestCase):
             closed_period(w.company.id, dt.date(2025, 2, 27)), january)
         self.assertIsNone(closed_period(w.company.id, dt.date(2025, 1, 30)))
         self.assertDictEqual(self.snapshot(w), before)
+
+    @with_transaction()
+    def test_close_in_period_company(self):
+        """A second company moves 500 units of P1 through the world's
+        storage.  Closing the world's January from the second company's
+        context (as root, as a script would) still caches the world's
+        company only: no row changes.  A user who is not in the period's
+        company is refused, and the period stays open."""
+        pool = Pool()
+        Period = pool.get('stock.period')
+        User = pool.get('res.user')
+        from trytond.modules.company.tests import create_company
+        w = World.build()
+        p1, _ = self.history(w)
+        other = create_company(name="Other Company")
+        with Transaction().set_context(company=other.id):
+            self.move(w, p1, 500, w.supplier, w.storage,
+                dt.date(2025, 1, 10), company=other)
+        before = self.snapshot(w)
+
+        period, = Period.create([
+                {'company': w.company.id, 'date': JANUARY}])
+        with Transaction().set_user(0), \
+                Transaction().set_context(company=other.id):
+            Period.close([period])
+        self.assertEqual(Period(period.id).state, 'closed')
+        self.assertDictEqual(self.snapshot(w), before)
+
+        february, = Period.create([
+                {'company': w.company.id, 'date': FEBRUARY}])
+        outsider, = User.create([{'login': 'outsider', 'name': "Outsider",
+                    'companies': [('add', [other.id])],
+                    'company': other.id}])
+        with Transaction().set_user(outsider.id), \
+                Transaction().set_context(company=other.id):
+            with self.assertRaises(UserError) as cm:
+                Period.close([Period(february.id)])
+        self.assertIn(w.company.rec_name, str(cm.exception))
+        self.assertEqual(Period(february.id).state, 'draft')
 
     @with_transaction()
     def test_reports_read_the_cache(self):
