@@ -224,6 +224,43 @@ class CockpitPeriodTestCase(DBTestCase):
         self.assertEqual(Period(february.id).state, 'draft')
 
     @with_transaction()
+    def test_age_read_products(self):
+        """The age's read asks the SQL for the products of the rows read
+        only (Age.read): each row read alone equals the row of the whole
+        report's query, with and without a closed period, and with a
+        warehouse filter."""
+        pool = Pool()
+        Age = pool.get('zt.cockpit.age')
+        w = World.build()
+        self.history(w)
+        names = ['quantity', 'value', 'oldest_date', 'last_movement',
+            'dead_stock', 'unknown_origin', 'bucket', 'product']
+        cursor = Transaction().connection.cursor()
+        for close in [False, True]:
+            if close:
+                self.close(w, JANUARY)
+            for warehouse in [None, w.warehouse_b.id]:
+                with Transaction().set_context(company=w.company.id,
+                        warehouse=warehouse, as_of=dt.date(2025, 3, 31)):
+                    query = Age.table_query()
+                    cursor.execute(*query.select(query.id, *[
+                                getattr(query, n) for n in names]))
+                    rows = {r[0]: dict(zip(names, r[1:])) for r in cursor}
+                    self.assertTrue(rows)
+                    for id_, row in rows.items():
+                        read, = Age.read([id_], names)
+                        # SQLite's cursor gives dates as text
+                        self.assertEqual(
+                            {n: str(read[n]) for n in ['bucket', 'product',
+                                    'oldest_date', 'last_movement']},
+                            {n: str(row[n]) for n in ['bucket', 'product',
+                                    'oldest_date', 'last_movement']})
+                        self.assertAlmostEqual(read['quantity'],
+                            row['quantity'])
+                        self.assertEqual(bool(read['dead_stock']),
+                            bool(row['dead_stock']))
+
+    @with_transaction()
     def test_reports_read_the_cache(self):
         """With January closed, 7 more units of P1 written into the
         cache of the world's storage (by SQL: Tryton forbids it) show in
