@@ -12,13 +12,13 @@ import zoneinfo
 from decimal import Decimal
 
 import psycopg
-from psycopg import sql
 
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from bench_moves import ADMIN, company_context, create_warehouse
-from bench_rules import COLUMNS, FLUSH_BYTES
+from bench_moves import (
+    ADMIN, company_context, create_company, create_warehouse)
+from bench_rules import COLUMNS, copy_moves
 
 TIMEZONE = 'Asia/Shanghai'
 HISTORY_DAYS = 730
@@ -44,7 +44,7 @@ def build_world(database, products, categories):
     prices (dict product -> cost price str), order_points (int)."""
     Pool(database).init()
     with Transaction().start(database, 0) as transaction:
-        world = create_company()
+        world = create_world_company()
         transaction.commit()
     with Transaction().start(database, ADMIN) as transaction, \
             company_context():
@@ -72,30 +72,18 @@ def build_world(database, products, categories):
     return world
 
 
-def create_company():
+def create_world_company():
     """Create the currency, the company (time zone TIMEZONE) and make it
     the admin's; return a dict of ids: company, currency, unit, timezone,
     supplier, customer."""
     pool = Pool()
-    Currency = pool.get('currency.currency')
-    Party = pool.get('party.party')
-    Company = pool.get('company.company')
-    User = pool.get('res.user')
     Location = pool.get('stock.location')
     Uom = pool.get('product.uom')
-    currency, = Currency.create([{
-                'name': 'Yuan', 'symbol': '¥', 'code': 'CNY'}])
-    party, = Party.create([{'name': "Bench Co."}])
-    company, = Company.create([{'party': party.id,
-                'currency': currency.id, 'timezone': TIMEZONE}])
-    User.write([User(ADMIN)], {
-            'companies': [('add', [company.id])],
-            'company': company.id,
-            })
+    company = create_company(TIMEZONE)
     unit, = Uom.search([('name', '=', 'Unit')])
     return {
         'company': company.id,
-        'currency': currency.id,
+        'currency': company.currency.id,
         'unit': unit.id,
         'timezone': TIMEZONE,
         'supplier': Location.search([('code', '=', 'SUP')])[0].id,
@@ -264,23 +252,10 @@ def load_history(conninfo, world, count, seed):
     rng = random.Random(seed)
     end = dt.datetime.now(dt.timezone.utc).replace(
         tzinfo=None, microsecond=0)
-    statement = sql.SQL('COPY stock_move ({}) FROM STDIN').format(
-        sql.SQL(', ').join(map(sql.Identifier, columns)))
+    copy_moves(conninfo, columns, count,
+        lambda first_id: history_lines(world, count, first_id, end, rng,
+            columns))
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        last, = connection.execute("SELECT setval('stock_move_id_seq', "
-            "nextval('stock_move_id_seq') + %s)", (count,)).fetchone()
-        with connection.transaction(), \
-                connection.cursor().copy(statement) as copy:
-            buffer, size = [], 0
-            for line in history_lines(world, count, last - count, end, rng,
-                    columns):
-                buffer.append(line)
-                size += len(line)
-                if size > FLUSH_BYTES:
-                    copy.write(''.join(buffer))
-                    buffer, size = [], 0
-            copy.write(''.join(buffer))
-        connection.execute('VACUUM ANALYZE stock_move')
         # the order points, categories and products were created by the
         # ORM just before: without statistics the planner expects a few
         # rows and loops over stock_move

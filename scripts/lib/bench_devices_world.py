@@ -11,6 +11,8 @@ import psycopg
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
+from bench_moves import create_company
+
 ADMIN = 1
 BRIDGE = 'bench_bridge'
 BADGE = 'BENCH-0001'
@@ -26,21 +28,8 @@ def build_world(database, devices):
     devices (list of [code, enrolment code])."""
     Pool(database).init()
     with Transaction().start(database, 0) as transaction:
-        pool = Pool()
-        Currency = pool.get('currency.currency')
-        Party = pool.get('party.party')
-        Company = pool.get('company.company')
-        User = pool.get('res.user')
-        Location = pool.get('stock.location')
-        currency, = Currency.create([{
-                    'name': 'Yuan', 'symbol': '¥', 'code': 'CNY'}])
-        party, = Party.create([{'name': "Bench Co."}])
-        company, = Company.create([{
-                    'party': party.id, 'currency': currency.id}])
-        User.write([User(ADMIN)], {
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                })
+        Location = Pool().get('stock.location')
+        company = create_company()
         warehouse, = Location.search([('code', '=', 'WH')])
         world = {'company': company.id, 'warehouse': warehouse.id}
         transaction.commit()

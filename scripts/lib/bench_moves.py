@@ -27,21 +27,8 @@ def build_world(database, warehouses=0):
     and of ``warehouses`` extra warehouses (list)."""
     Pool(database).init()
     with Transaction().start(database, 0) as transaction:
-        pool = Pool()
-        Currency = pool.get('currency.currency')
-        Party = pool.get('party.party')
-        Company = pool.get('company.company')
-        User = pool.get('res.user')
-        Location = pool.get('stock.location')
-        currency, = Currency.create([{
-                    'name': 'Yuan', 'symbol': '¥', 'code': 'CNY'}])
-        party, = Party.create([{'name': "Bench Co."}])
-        company, = Company.create([{
-                    'party': party.id, 'currency': currency.id}])
-        User.write([User(ADMIN)], {
-                'companies': [('add', [company.id])],
-                'company': company.id,
-                })
+        Location = Pool().get('stock.location')
+        company = create_company()
         warehouse, = Location.search([('code', '=', 'WH')])
         world = {
             'company': company.id,
@@ -83,6 +70,27 @@ def company_context():
     "The admin's preferences (its company) as the transaction's context."
     User = Pool().get('res.user')
     return Transaction().set_context(User.get_preferences(context_only=True))
+
+
+def create_company(timezone=None):
+    """Create the CNY currency and the company "Bench Co." (in
+    ``timezone``, a time zone name or None) and make it the admin's
+    current company; return the company (instance)."""
+    pool = Pool()
+    Currency = pool.get('currency.currency')
+    Party = pool.get('party.party')
+    Company = pool.get('company.company')
+    User = pool.get('res.user')
+    currency, = Currency.create([{
+                'name': 'Yuan', 'symbol': '¥', 'code': 'CNY'}])
+    party, = Party.create([{'name': "Bench Co."}])
+    company, = Company.create([{'party': party.id,
+                'currency': currency.id, 'timezone': timezone}])
+    User.write([User(ADMIN)], {
+            'companies': [('add', [company.id])],
+            'company': company.id,
+            })
+    return company
 
 
 def create_product():

@@ -180,15 +180,24 @@ def load_history(conninfo, world, count, seed):
     rng = random.Random(seed)
     end = dt.datetime.now(dt.timezone.utc).replace(
         tzinfo=None, microsecond=0)
+    copy_moves(conninfo, COLUMNS, count,
+        lambda first_id: history_lines(world, count, first_id, end, rng))
+    return time.monotonic() - started
+
+
+def copy_moves(conninfo, columns, count, lines):
+    """Reserve ``count`` ids of stock_move's sequence, COPY the text lines
+    that ``lines(first_id)`` yields into stock_move's ``columns`` (in
+    FLUSH_BYTES writes), then VACUUM ANALYZE stock_move."""
     statement = sql.SQL('COPY stock_move ({}) FROM STDIN').format(
-        sql.SQL(', ').join(map(sql.Identifier, COLUMNS)))
+        sql.SQL(', ').join(map(sql.Identifier, columns)))
     with psycopg.connect(conninfo, autocommit=True) as connection:
         last, = connection.execute("SELECT setval('stock_move_id_seq', "
             "nextval('stock_move_id_seq') + %s)", (count,)).fetchone()
         with connection.transaction(), \
                 connection.cursor().copy(statement) as copy:
             buffer, size = [], 0
-            for line in history_lines(world, count, last - count, end, rng):
+            for line in lines(last - count):
                 buffer.append(line)
                 size += len(line)
                 if size > FLUSH_BYTES:
@@ -196,7 +205,6 @@ def load_history(conninfo, world, count, seed):
                     buffer, size = [], 0
             copy.write(''.join(buffer))
         connection.execute('VACUUM ANALYZE stock_move')
-    return time.monotonic() - started
 
 
 def batch_values(world, rng, size):
