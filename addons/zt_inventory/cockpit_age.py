@@ -57,6 +57,14 @@ def product_filter(product_table, categories):
             where=template_category.category.in_(categories)))
 
 
+def products_of_categories(categories):
+    """Return the SQL sub-query of the ids of the products of
+    ``categories`` (list of product.category ids)."""
+    product = Pool().get('product.product').__table__()
+    return product.select(product.id,
+        where=product_filter(product, categories))
+
+
 def filter_categories(category):
     """Return the ids of ``category`` (id or None) and its children, or
     None when there is no category filter."""
@@ -235,7 +243,6 @@ def layers_query(filters):
     table expressions, each read once."""
     pool = Pool()
     Move = pool.get('stock.move')
-    Product = pool.get('product.product')
     CostPrice = pool.get('product.cost_price')
     move = Move.__table__()
     cost = CostPrice.__table__()
@@ -252,9 +259,7 @@ def layers_query(filters):
         & move.to_location.in_(location_ids(['storage']))
         & read_products(move.product))
     if categories is not None:
-        product2 = Product.__table__()
-        receipts_where &= move.product.in_(product2.select(product2.id,
-                where=product_filter(product2, categories)))
+        receipts_where &= move.product.in_(products_of_categories(categories))
     receipts = With(query=move.select(
             move.id.as_('id'),
             move.product.as_('product'),
@@ -388,10 +393,10 @@ def stock_query(filters, categories):
         group_by=[move.product])
     if period:
         def where(cache, location):
-            product = Product.__table__()
-            return cache.product.in_(product.select(product.id,
-                    where=product_filter(product, categories))
-                ) & read_products(cache.product)
+            where = read_products(cache.product)
+            if categories is not None:
+                where &= cache.product.in_(products_of_categories(categories))
+            return where
         cached = period_stock(period,
             lambda cache, location: [
                 cache.product.as_('product'),

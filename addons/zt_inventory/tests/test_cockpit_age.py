@@ -35,27 +35,8 @@ class CockpitAgeTestCase(DBTestCase):
     def move(self, world, product, quantity, from_location, to_location,
             date, state='done'):
         "Create a move of ``quantity`` on ``date`` and bring it to ``state``."
-        Move = Pool().get('stock.move')
-        values = {
-            'product': product.id, 'unit': world.unit.id,
-            'quantity': quantity,
-            'from_location': from_location.id,
-            'to_location': to_location.id,
-            'planned_date': date,
-            'effective_date': date,
-            'company': world.company.id,
-            }
-        if {from_location.type, to_location.type} != {'storage'}:
-            # a price only on moves entering or leaving the company
-            values['unit_price'] = product.cost_price
-            values['currency'] = world.company.currency.id
-        move, = Move.create([values])
-        with Transaction().set_context(_skip_warnings=True):
-            if state == 'done':
-                Move.do([move])
-            elif state == 'cancelled':
-                Move.cancel([move])
-        return move
+        return world.dated_move(product, quantity, from_location,
+            to_location, date, state)
 
     def receive(self, world, product, quantity, date, state='done',
             to_location=None):

@@ -28,30 +28,6 @@ JANUARY, FEBRUARY = dt.date(2025, 1, 31), dt.date(2025, 2, 28)
 class CockpitPeriodTestCase(DBTestCase):
     "Cockpit reports on closed stock periods"
 
-    def move(self, w, product, quantity, from_, to, date, state='done',
-            company=None):
-        """Create a move of ``quantity`` on ``date`` for ``company`` (the
-        world's by default) and bring it to ``state``."""
-        Move = Pool().get('stock.move')
-        company = company or w.company
-        values = {
-            'product': product.id, 'unit': w.unit.id,
-            'quantity': quantity,
-            'from_location': from_.id, 'to_location': to.id,
-            'effective_date': date, 'planned_date': date,
-            'company': company.id,
-            }
-        if {from_.type, to.type} != {'storage'}:
-            values['unit_price'] = product.cost_price
-            values['currency'] = company.currency.id
-        move, = Move.create([values])
-        with Transaction().set_context(_skip_warnings=True):
-            if state == 'done':
-                Move.do([move])
-            else:
-                Move.cancel([move])
-        return move
-
     def history(self, w):
         """Two warehouses (the world's, B), products P1 (cost 5) and P2
         (cost 3, category "Parts"), moves from January to March 2025:
@@ -94,8 +70,8 @@ class CockpitPeriodTestCase(DBTestCase):
                 (p2, 4, w.supplier, b, dt.date(2025, 3, 20)),
                 (p1, 3, a, w.customer, dt.date(2025, 3, 20)),
                 ]:
-            self.move(w, product, quantity, from_, to, date)
-        self.move(w, p1, 100, w.supplier, a, dt.date(2025, 3, 2),
+            w.dated_move(product, quantity, from_, to, date)
+        w.dated_move(p1, 100, w.supplier, a, dt.date(2025, 3, 2),
             'cancelled')
         self.order_point(w, p1, w.warehouse, 40)
         self.order_point(w, p2, w.warehouse_b, 10)
@@ -199,7 +175,7 @@ class CockpitPeriodTestCase(DBTestCase):
         p1, _ = self.history(w)
         other = create_company(name="Other Company")
         with Transaction().set_context(company=other.id):
-            self.move(w, p1, 500, w.supplier, w.storage,
+            w.dated_move(p1, 500, w.supplier, w.storage,
                 dt.date(2025, 1, 10), company=other)
         before = self.snapshot(w)
 

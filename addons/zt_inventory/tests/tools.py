@@ -294,6 +294,34 @@ class World(SimpleNamespace):
         with Transaction().set_context(_skip_warnings=True):
             Move.do(moves)
 
+    def dated_move(self, product, quantity, from_location, to_location,
+            date, state='done', company=None):
+        """Create a move of ``quantity`` units dated ``date`` for
+        ``company`` (the world's by default), priced when it enters or
+        leaves the company's storage, and bring it to ``state`` ('done',
+        'cancelled' or 'draft'); return it."""
+        Move = Pool().get('stock.move')
+        company = company or self.company
+        values = {
+            'product': product.id, 'unit': self.unit.id,
+            'quantity': quantity,
+            'from_location': from_location.id,
+            'to_location': to_location.id,
+            'planned_date': date,
+            'effective_date': date,
+            'company': company.id,
+            }
+        if {from_location.type, to_location.type} != {'storage'}:
+            values['unit_price'] = product.cost_price
+            values['currency'] = company.currency.id
+        move, = Move.create([values])
+        with Transaction().set_context(_skip_warnings=True):
+            if state == 'done':
+                Move.do([move])
+            elif state == 'cancelled':
+                Move.cancel([move])
+        return move
+
     def create_production(self, quantity=1):
         "A production of ``quantity`` pumps, waiting, with planned inputs."
         Production = Pool().get('production')
